@@ -1,0 +1,65 @@
+"""Importers, one module per data source.
+
+Each module defines ``SOURCE`` (a :class:`Source`: id, name, publisher, licence,
+attribution, raw files relative to the raw directory) and ``read(path)``, which
+reads one file in the source's real format and returns observations in the
+canonical schema (:mod:`critmin.schema`), validated. Importers never turn a
+missing value into a number: withheld or unavailable cells are dropped or kept
+as NaN with a ``flag``.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from ..errors import UnknownNameError, did_you_mean
+
+
+@dataclass(frozen=True)
+class Source:
+    """Metadata of one data source."""
+
+    id: str
+    name: str
+    publisher: str
+    licence: str
+    attribution: str
+    files: tuple[str, ...] = field(default_factory=tuple)   # relative to the raw dir
+    url: str = ""
+    importable: bool = True   # can `critmin data import` take a newer edition?
+
+
+#: source id → module name (in this package)
+MODULES: dict[str, str] = {
+    "usgs_mcs": "usgs_mcs",
+    "usgs_ds140": "usgs_ds140",
+    "busch_usgs2024": "busch_usgs2024",
+    "bgs_wms": "bgs",
+    "wmd": "wmd",
+    "baci_hs92": "baci",
+    "atlas": "atlas",
+    "wgi": "wgi",
+    "eu_crm_2023": "eu_crm",
+    "pink_sheet": "pinksheet",
+    "unep_2011": "unep",
+    "iea_2021": "iea",
+    "batpac": "batpac",
+}
+
+#: user-facing names accepted by `critmin data import`
+ALIASES = {
+    "usgs-mcs": "usgs_mcs", "mcs": "usgs_mcs", "baci": "baci_hs92", "bgs": "bgs_wms",
+    "world-mining-data": "wmd", "pink-sheet": "pink_sheet", "pinksheet": "pink_sheet",
+    "ds140": "usgs_ds140", "usgs-ds140": "usgs_ds140", "unep": "unep_2011", "iea": "iea_2021",
+    "eu-crm": "eu_crm_2023", "wgi": "wgi", "atlas": "atlas",
+}
+
+
+def module(source_id: str):
+    """Import and return the importer module of ``source_id`` (or an alias)."""
+    sid = ALIASES.get(source_id, source_id).replace("-", "_")
+    if sid not in MODULES:
+        raise UnknownNameError(f"unknown source{did_you_mean(source_id, list(MODULES) + list(ALIASES))}",
+                               field="SOURCE", found=source_id,
+                               fix=f"use one of {sorted(set(MODULES) | set(ALIASES))}")
+    return importlib.import_module(f"{__name__}.{MODULES[sid]}")
