@@ -1,0 +1,113 @@
+"""Python API over the data the tool holds: tidy long tables in the canonical schema.
+
+>>> import critmin.data as cd                       # doctest: +SKIP
+>>> cd.reserves(minerals=["copper"]).head()         # doctest: +SKIP
+
+The Parquet files and ``manifest.json`` of the shipped dataset live beside this
+module. Nothing is read until a function is called.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import pandas as pd
+
+from ..store import default_store, read_imports_index, read_manifest
+
+
+def _load(dataset: str, **kw) -> pd.DataFrame:
+    return default_store().load(dataset, **kw)
+
+
+def reserves(**kw) -> pd.DataFrame:
+    """Reserves by country (rows for 'Other countries' = ``OTH`` and world = ``WLD`` kept)."""
+    return _load("reserves", **kw)
+
+
+def mine_production(**kw) -> pd.DataFrame:
+    """Mine production by country."""
+    return _load("mine_production", **kw)
+
+
+def refined_production(**kw) -> pd.DataFrame:
+    """Refinery / smelter production by country."""
+    return _load("refined_production", **kw)
+
+
+def governance(**kw) -> pd.DataFrame:
+    """WGI estimates, standard errors, ranks by country and year."""
+    return _load("governance", **kw)
+
+
+def prices(**kw) -> pd.DataFrame:
+    """Annual prices and unit values."""
+    return _load("price", **kw)
+
+
+def recycling(**kw) -> pd.DataFrame:
+    """Recycling rates (fractions)."""
+    return _load("recycling", **kw)
+
+
+def intensities(**kw) -> pd.DataFrame:
+    """Material intensities of technologies."""
+    return _load("intensity", **kw)
+
+
+def trade(stage: str | None = None, *, minerals: Iterable[str] | None = None,
+          importers: Iterable[str] | None = None, variable: str = "quantity") -> pd.DataFrame:
+    """Bilateral trade joined to minerals and stages through the catalogue's HS map."""
+    return default_store().trade(stage=stage, minerals=minerals, importers=importers, variable=variable)
+
+
+def info(country: str = "JPN") -> dict:
+    """What the tool holds: sources with editions and checksums, and coverage per mineral.
+
+    Returns ``{"sources": [...], "coverage": [...]}`` (the ``critmin data info --format json``
+    contract). For the trade datasets, ``countries`` counts the partners of ``country``.
+    """
+    st = default_store()
+    man = read_manifest(st.shipped)
+    sources = []
+    for s in man["sources"]:
+        files = s.get("files", {})
+        sha = next(iter(files.values())) if len(files) == 1 else {k: v for k, v in files.items()}
+        sources.append({"name": s["id"], "title": s.get("name", ""), "edition": ", ".join(s["editions"]),
+                        "licence": s.get("licence", ""), "attribution": s.get("attribution", ""),
+                        "sha256": sha})
+    for e in read_imports_index(st.home):
+        sources.append({"name": e["source"], "title": "user import", "edition": e["edition"],
+                        "licence": "", "attribution": e["origin"], "sha256": e["sha256"]})
+    supply = st.sql("""
+        SELECT mineral, CASE dataset WHEN 'price' THEN 'price' ELSE dataset END AS dataset,
+               list(DISTINCT year ORDER BY year) AS years,
+               count(DISTINCT CASE WHEN country NOT IN ('', 'OTH', 'WLD') THEN country END) AS countries,
+               string_agg(DISTINCT source || ':' || edition, '; ' ORDER BY source || ':' || edition) AS source
+        FROM obs
+        WHERE dataset IN ('reserves', 'mine_production', 'refined_production', 'price', 'recycling')
+          AND mineral <> '' AND (value IS NOT NULL AND NOT isnan(value))
+        GROUP BY ALL""")
+    price_hs = st.sql("""
+        SELECT m.mineral, 'price' AS dataset, list(DISTINCT o.year ORDER BY o.year) AS years,
+               0 AS countries,
+               string_agg(DISTINCT o.source || ':' || o.edition || ' (unit value)', '; ') AS source
+        FROM obs o JOIN hs_map m ON o.hs = m.hs
+        WHERE o.dataset = 'price' AND o.mineral = '' GROUP BY ALL""")
+    trade = st.sql("""
+        SELECT m.mineral, 'trade_' || m.stage AS dataset, list(DISTINCT o.year ORDER BY o.year) AS years,
+               count(DISTINCT o.partner) AS countries,
+               string_agg(DISTINCT o.source || ':' || o.edition, '; ') AS source
+        FROM obs o JOIN hs_map m ON o.hs = m.hs
+        WHERE o.dataset = 'trade' AND o.country = ? AND o.variable = 'value'
+          AND m.stage IN ('concentrate', 'refined') AND o.value > 0
+        GROUP BY ALL""", [country])
+    cov = pd.concat([supply, price_hs, trade], ignore_index=True)
+    # merge price rows from several origins per mineral
+    cov = (cov.groupby(["mineral", "dataset"], as_index=False)
+              .agg(years=("years", lambda s: sorted({int(y) for ys in s for y in ys})),
+                   countries=("countries", "max"),
+                   source=("source", lambda s: "; ".join(sorted(set("; ".join(s).split("; ")))))))
+    cov = cov.sort_values(["mineral", "dataset"])
+    coverage = [{"mineral": r.mineral, "dataset": r.dataset, "years": [int(y) for y in r.years],
+                 "countries": int(r.countries), "source": r.source} for r in cov.itertuples()]
+    return {"sources": sources, "coverage": coverage, "country": country, "built": man.get("built")}

@@ -1,0 +1,131 @@
+"""Diagnosis and policy mapping (課題と対応, SPEC §2.3).
+
+From a mineral's six scores the system names the problems and the matching
+policy tools (SPEC §2.2):
+
+=========================  =============================  ==============================
+indicator                  problem                        tool id
+=========================  =============================  ==============================
+reserve_concentration      reserves concentrated          ``upstream_development``
+production_concentration   production concentrated        ``upstream_development``
+import_concentrate         concentrate imports risky      ``upstream_development``
+import_refined             refined imports risky          ``smelter_support_stockpile``
+price_volatility           price risk high                ``substitution``
+secondary_supply           not recycled                   ``recycling``
+=========================  =============================  ==============================
+
+A problem is named when the score reaches its threshold (default 0.5 = the
+"high" anchor of every indicator, configurable per indicator).
+
+Demand growth: the seed's copper example names upstream development and
+recycling although copper's supply risks are low, *because demand grows* with
+decarbonisation. Minerals the seed links to decarbonisation technologies
+(SPEC §2.5: EVs and Li-ion batteries, wind, solar PV, storage, fuel cells,
+hydrogen tanks, magnets, geothermal) therefore get ``upstream_development``
+and ``recycling`` for long-term supply, marked as demand-driven.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+INDICATORS = ("reserve_concentration", "production_concentration", "import_concentrate",
+              "import_refined", "price_volatility", "secondary_supply")
+
+TOOLS = {
+    "reserve_concentration": "upstream_development",
+    "production_concentration": "upstream_development",
+    "import_concentrate": "upstream_development",
+    "import_refined": "smelter_support_stockpile",
+    "price_volatility": "substitution",
+    "secondary_supply": "recycling",
+}
+TOOL_ORDER = ("upstream_development", "smelter_support_stockpile", "substitution", "recycling")
+
+DEFAULT_THRESHOLDS = {ind: 0.5 for ind in INDICATORS}
+
+#: minerals the seed links to decarbonisation technologies (SPEC §2.5)
+DEMAND_GROWTH: dict[str, tuple[str, ...]] = {
+    "copper": ("EV", "wind", "solar PV", "Li-ion battery", "storage"),
+    "lithium": ("Li-ion battery", "storage", "all-solid-state battery"),
+    "nickel": ("Li-ion battery", "storage", "fuel cell"),
+    "cobalt": ("Li-ion battery", "storage"),
+    "manganese": ("Li-ion battery", "storage"),
+    "rare_earths": ("magnets (EV motors, wind)", "fuel cell"),
+    "neodymium": ("magnets",), "dysprosium": ("magnets",), "praseodymium": ("magnets",),
+    "terbium": ("magnets",),
+    "indium": ("solar PV",), "gallium": ("solar PV",), "selenium": ("solar PV",),
+    "titanium": ("geothermal", "hydrogen tanks"), "vanadium": ("storage", "hydrogen tanks"),
+    "platinum": ("fuel cell",), "platinum_group_metals": ("fuel cell",),
+    "niobium": ("hydrogen tanks",), "zinc": ("hydrogen tanks",), "magnesium": ("hydrogen tanks",),
+    "graphite": ("Li-ion battery",),
+}
+
+TEXT = {
+    "en": {
+        "reserve_concentration": "reserves concentrated in few countries",
+        "production_concentration": "mine production concentrated in few countries",
+        "import_concentrate": "concentrate imports concentrated in high-risk countries",
+        "import_refined": "refined-product imports concentrated in high-risk countries",
+        "price_volatility": "high price volatility",
+        "secondary_supply": "little secondary supply (end-of-life products not recycled)",
+        "demand": "demand grows with decarbonisation ({techs})",
+        "upstream_development": "upstream development support (diversify sources)",
+        "smelter_support_stockpile": "smelter/refinery support and stockpiling",
+        "substitution": "substitute materials and reduced use",
+        "recycling": "recycling support",
+        "none": "no indicator reaches its threshold",
+        "missing": "not assessed: {inds}",
+    },
+    "ja": {
+        "reserve_concentration": "埋蔵が特定国に偏在",
+        "production_concentration": "生産が特定国に集中",
+        "import_concentrate": "精鉱の輸入先が高リスク国に集中",
+        "import_refined": "製錬品の輸入先が高リスク国に集中",
+        "price_volatility": "価格変動が大きい",
+        "secondary_supply": "スクラップ等の再生が少ない",
+        "demand": "脱炭素技術で需要増（{techs}）",
+        "upstream_development": "上流開発支援（供給源の多角化）",
+        "smelter_support_stockpile": "製錬所支援・備蓄",
+        "substitution": "代替材等の開発・使用量削減",
+        "recycling": "リサイクル支援",
+        "none": "閾値を超える指標なし",
+        "missing": "評価不能: {inds}",
+    },
+}
+
+
+def diagnose(records: pd.DataFrame, *, thresholds: dict[str, float] | None = None,
+             lang: str = "en") -> list[dict]:
+    """Diagnosis per (country, year, mineral) from assessment records.
+
+    Returns a list of ``{"mineral", "country", "year", "diagnosis", "problems", "tools",
+    "tool_reasons"}``; ``tools`` are ids in the order of :data:`TOOL_ORDER`.
+    """
+    th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+    txt = TEXT["ja" if lang == "ja" else "en"]
+    out = []
+    for (country, year, mineral), g in records.groupby(["country", "year", "mineral"], sort=False):
+        scores = dict(zip(g["indicator"], g["score"]))
+        problems, reasons = [], {}
+        for ind in INDICATORS:
+            s = scores.get(ind)
+            if s is not None and pd.notna(s) and s >= th[ind]:
+                problems.append(ind)
+                reasons.setdefault(TOOLS[ind], []).append(ind)
+        if mineral in DEMAND_GROWTH:
+            for tool in ("upstream_development", "recycling"):
+                reasons.setdefault(tool, []).append("demand_growth")
+        tools = [t for t in TOOL_ORDER if t in reasons]
+        parts = [txt[p] for p in problems]
+        if mineral in DEMAND_GROWTH:
+            parts.append(txt["demand"].format(techs=", ".join(DEMAND_GROWTH[mineral])))
+        missing = [i for i in INDICATORS if pd.isna(scores.get(i, float("nan")))]
+        text = ("; ".join(parts) if parts else txt["none"])
+        if tools:
+            text += " → " + ", ".join(txt[t] for t in tools)
+        if missing:
+            text += " (" + txt["missing"].format(inds=", ".join(missing)) + ")"
+        out.append({"mineral": mineral, "country": country, "year": int(year), "diagnosis": text,
+                    "problems": problems + (["demand_growth"] if mineral in DEMAND_GROWTH else []),
+                    "tools": tools, "tool_reasons": reasons})
+    return out

@@ -1,0 +1,263 @@
+"""The embedded store: DuckDB over the shipped dataset plus the user's imports.
+
+* The shipped dataset is ``critmin/data/*.parquet`` (canonical schema) with
+  ``manifest.json`` (sources, editions, licences, attribution, raw-file SHA-256).
+* User imports live in a per-user data directory (``$CRITMIN_HOME`` or the
+  platform's user-data dir, e.g. ``~/.local/share/critmin``): one Parquet file
+  per import plus ``imports.json``. Nothing is created until the first import.
+* An import lands whole or not at all: the file is written to a temporary name
+  and renamed, then the index is replaced atomically; on any error both are
+  left as they were.
+* Edition precedence: where the same key (dataset, mineral, stage, hs, country,
+  partner, year, variable, source) exists in several editions of one source,
+  the query view keeps the newest edition (lexicographic order of the edition
+  string: MCS2026 > MCS2025, V202501 > V202401b). Older editions stay
+  queryable with ``editions="all"``.
+
+Importing this module creates nothing and loads nothing.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+from . import schema
+from .errors import CritminError, DataValidationError
+
+PACKAGE_DATA = "critmin.data"
+
+
+def shipped_dir() -> Path:
+    """Directory of the shipped dataset inside the installed package."""
+    return Path(str(resources.files(PACKAGE_DATA)))
+
+
+def user_dir() -> Path:
+    """Per-user data directory (not created here)."""
+    env = os.environ.get("CRITMIN_HOME")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("critmin", appauthor=False))
+
+
+def read_manifest(directory: Path | None = None) -> dict:
+    """The shipped dataset's manifest (sources, editions, checksums)."""
+    p = (directory or shipped_dir()) / "manifest.json"
+    if not p.is_file():
+        raise CritminError(f"no shipped dataset found at {p.parent}: run `critmin data build` "
+                           "(needs the raw files in ../shared/data/raw)")
+    return json.loads(p.read_text(encoding="utf-8"))
+
+
+def read_imports_index(directory: Path | None = None) -> list[dict]:
+    p = (directory or user_dir()) / "imports.json"
+    if not p.is_file():
+        return []
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise CritminError(f"the import index {p} is corrupt ({exc}); move it away and re-import") from exc
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_parquet_atomic(df: pd.DataFrame, path: Path) -> None:
+    """Write ``df`` to ``path`` via a temporary file and rename (all or nothing)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".parquet")
+    os.close(fd)
+    try:
+        table = pa.Table.from_pandas(df[schema.COLUMNS], preserve_index=False)
+        pq.write_table(table, tmp, compression="zstd", compression_level=9,
+                       use_dictionary=True, row_group_size=256_000)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass
+class Store:
+    """A DuckDB view over the shipped Parquet files and the user's imports.
+
+    Parameters
+    ----------
+    shipped : Path, optional
+        Directory of the shipped dataset (default: the package's).
+    home : Path, optional
+        The user data directory (default: :func:`user_dir`).
+    include_imports : bool
+        Include the user's imports (default True).
+    """
+
+    shipped: Path | None = None
+    home: Path | None = None
+    include_imports: bool = True
+
+    def __post_init__(self) -> None:
+        self.shipped = Path(self.shipped) if self.shipped else shipped_dir()
+        self.home = Path(self.home) if self.home else user_dir()
+        self._con = None
+
+    # -- files ---------------------------------------------------------------------------
+    def files(self) -> list[Path]:
+        files = sorted(self.shipped.glob("*.parquet"))
+        if not files:
+            raise CritminError(f"no shipped dataset found in {self.shipped}: run `critmin data build`")
+        if self.include_imports:
+            for entry in read_imports_index(self.home):
+                p = self.home / entry["file"]
+                if p.is_file():
+                    files.append(p)
+        return files
+
+    @property
+    def con(self):
+        """The DuckDB connection (created on first use) with views ``obs_all`` and ``obs``."""
+        if self._con is None:
+            import duckdb
+
+            con = duckdb.connect(":memory:")
+            flist = ", ".join("'" + str(f).replace("'", "''") + "'" for f in self.files())
+            con.execute(f"CREATE VIEW obs_all AS SELECT * FROM read_parquet([{flist}])")
+            key = ", ".join(k for k in schema.KEY if k != "edition")
+            con.execute(f"""CREATE VIEW obs AS SELECT * FROM obs_all
+                QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY edition DESC) = 1""")
+            hs = _catalogue_hs()
+            con.register("hs_map_df", hs)
+            con.execute("CREATE TABLE hs_map AS SELECT hs, mineral, stage, content_basis, shared FROM hs_map_df")
+            self._con = con
+        return self._con
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    # -- queries -------------------------------------------------------------------------
+    def sql(self, query: str, params: Sequence | None = None) -> pd.DataFrame:
+        """Run SQL against the views ``obs`` (current editions), ``obs_all`` and ``hs_map``."""
+        return self.con.execute(query, params or []).df()
+
+    def load(self, dataset: str, *, minerals: Iterable[str] | None = None,
+             countries: Iterable[str] | None = None, years: Iterable[int] | None = None,
+             sources: Iterable[str] | None = None, variables: Iterable[str] | None = None,
+             editions: str = "current") -> pd.DataFrame:
+        """Observations of one dataset as a tidy DataFrame in the canonical schema.
+
+        Parameters
+        ----------
+        dataset : str
+            One of :data:`critmin.schema.DATASETS`.
+        minerals, countries, years, sources, variables : optional filters
+        editions : ``"current"`` (newest edition per key) or ``"all"``
+        """
+        if dataset not in schema.DATASETS:
+            from .errors import did_you_mean
+
+            raise DataValidationError(f"unknown dataset{did_you_mean(dataset, schema.DATASETS)}",
+                                      field="dataset", found=dataset,
+                                      expected=f"one of {list(schema.DATASETS)}")
+        view = "obs" if editions == "current" else "obs_all"
+        where, params = ["dataset = ?"], [dataset]
+        for col, vals in (("mineral", minerals), ("country", countries), ("year", years),
+                          ("source", sources), ("variable", variables)):
+            if vals is not None:
+                vals = list(vals)
+                where.append(f"{col} IN ({', '.join('?' * len(vals))})" if vals else "FALSE")
+                params.extend(vals)
+        return self.sql(f"SELECT * FROM {view} WHERE {' AND '.join(where)}", params)
+
+    def trade(self, *, stage: str | None = None, minerals: Iterable[str] | None = None,
+              importers: Iterable[str] | None = None, variable: str = "quantity") -> pd.DataFrame:
+        """Bilateral trade joined to the catalogue's HS map: one row per (hs, mineral) pair.
+
+        Columns: mineral, stage, hs, content_basis, shared, importer, exporter, year,
+        value, unit, source, edition. A shared multi-metal code appears once per mineral.
+        """
+        where, params = ["o.dataset = 'trade'", "o.variable = ?"], [variable]
+        if stage is not None:
+            where.append("m.stage = ?")
+            params.append(stage)
+        for col, vals in (("m.mineral", minerals), ("o.country", importers)):
+            if vals is not None:
+                vals = list(vals)
+                where.append(f"{col} IN ({', '.join('?' * len(vals))})" if vals else "FALSE")
+                params.extend(vals)
+        return self.sql(f"""
+            SELECT m.mineral, m.stage, o.hs, m.content_basis, m.shared, o.country AS importer,
+                   o.partner AS exporter, o.year, o.value, o.unit, o.source, o.edition
+            FROM obs o JOIN hs_map m ON o.hs = m.hs
+            WHERE {' AND '.join(where)}""", params)
+
+    # -- imports -------------------------------------------------------------------------
+    def add(self, df: pd.DataFrame, *, source: str, edition: str, origin: str, sha256: str) -> Path:
+        """Add validated observations as one import (atomic). Returns the Parquet path."""
+        df = schema.validate(df, file=origin)
+        if df.empty:
+            raise DataValidationError("the file yielded no observations", file=origin,
+                                      fix="check that it is the right source format and not truncated")
+        index = read_imports_index(self.home)
+        if any(e["sha256"] == sha256 for e in index):
+            raise DataValidationError("this file has already been imported", file=origin,
+                                      fix="nothing to do; `critmin data info` lists what is held")
+        safe_ed = "".join(ch if ch.isalnum() else "-" for ch in edition)[:40]
+        rel = f"imports/{source}-{safe_ed}-{sha256[:10]}.parquet"
+        target = self.home / rel
+        write_parquet_atomic(df, target)
+        try:
+            entry = {"file": rel, "source": source, "edition": edition, "origin": origin,
+                     "sha256": sha256, "rows": int(len(df))}
+            _atomic_write_text(self.home / "imports.json", json.dumps(index + [entry], indent=1))
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        self.close()
+        return target
+
+
+def _catalogue_hs() -> pd.DataFrame:
+    from .catalogue import hs_codes
+
+    return hs_codes()[["hs", "mineral", "stage", "content_basis", "shared"]].copy()
+
+
+_DEFAULT: Store | None = None
+
+
+def default_store() -> Store:
+    """The process-wide default store (shipped data + user imports), created lazily."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Store()
+    return _DEFAULT
+
+
+def reset_default_store() -> None:
+    """Forget the default store (after an import or a change of ``CRITMIN_HOME``)."""
+    global _DEFAULT
+    if _DEFAULT is not None:
+        _DEFAULT.close()
+    _DEFAULT = None
