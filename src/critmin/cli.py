@@ -106,6 +106,139 @@ def data_import(source: str = typer.Argument(..., help="source id: usgs-mcs, bac
     typer.echo(f"imported {len(df):,} observations from {file} ({', '.join(editions)}) into {path}")
 
 
+class OutFmt(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def records_to_json(recs, lang: str = "en") -> dict:
+    """The ``critmin assess --format json`` document."""
+    import math
+
+    def clean(v):
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [clean(x) for x in v]
+        if hasattr(v, "item"):
+            return clean(v.item())
+        return v
+
+    rows = []
+    for r in recs.itertuples(index=False):
+        rows.append({"country": r.country, "year": int(r.year), "mineral": r.mineral, "indicator": r.indicator,
+                     "value": clean(float(r.value)), "score": clean(float(r.score)),
+                     "reason": r.reason or None, "rule": r.rule, "inputs": clean(r.inputs),
+                     "sources": list(r.sources)})
+    minerals = [{"mineral": d["mineral"], "country": d["country"], "year": d["year"],
+                 "diagnosis": d["diagnosis"], "tools": d["tools"], "problems": d["problems"]}
+                for d in recs.attrs.get("minerals", [])]
+    return {"records": rows, "minerals": minerals, "method": recs.attrs.get("method", {})}
+
+
+@app.command("assess")
+def assess_cmd(
+    country: str = typer.Option("JPN", help="importing country (ISO3)"),
+    year: Optional[int] = typer.Option(None, help="assessment year (default: latest with trade data)"),
+    mineral: Optional[List[str]] = typer.Option(None, "--mineral", "-m", help="mineral id or name (repeatable)"),
+    lang: str = typer.Option("en", help="ja or en"),
+    format: OutFmt = typer.Option(OutFmt.table, "--format", help="table, json or csv"),
+    out: Path = typer.Option(Path("critmin-report.html"), help="HTML report path"),
+    no_report: bool = typer.Option(False, "--no-report", help="do not write the HTML report"),
+    import_variant: str = typer.Option("weighted_hhi", help="weighted_hhi | product | geopolrisk"),
+    governance: str = typer.Option("pv", help="pv (WGI political stability) | mean (of WGI dimensions held)"),
+    missing_governance: str = typer.Option("worst", help="partner without WGI: worst | neutral | drop"),
+    volatility: str = typer.Option("log_return_std", help="log_return_std | yoy_std | range | cv | mean_abs_change"),
+    volatility_window: int = typer.Option(10, help="years in the price window"),
+    normalisation: str = typer.Option("anchors", help="anchors | minmax | percentile"),
+    residual_rule: str = typer.Option("split", help="'Other countries' rule: split | as_one | ignore | named_only"),
+    window: int = typer.Option(1, help="years pooled for concentration and imports"),
+    trend_years: int = typer.Option(15, help="years of indicator trend in the report"),
+) -> None:
+    """Assess every mineral's six supply-risk indicators for an importer and year."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .assess import Method, assess, compute
+    from .store import default_store, read_manifest
+
+    if lang not in ("ja", "en"):
+        _fail(CritminError(f"unknown language {lang!r}: use ja or en"))
+    quiet = format != OutFmt.table
+    try:
+        method = Method(import_variant=import_variant, governance=governance,
+                        missing_governance=missing_governance, volatility=volatility,
+                        volatility_window=volatility_window, normalisation=normalisation,
+                        residual_rule=residual_rule, window=window)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      transient=True, disable=quiet, console=_console() if not quiet else None) as prog:
+            task = prog.add_task("assessing", total=None)
+            recs = assess(country, year, mineral or None, method=method, lang=lang)
+            trend = None
+            if not no_report:
+                prog.update(task, description="computing indicator trends")
+                y = int(recs["year"].iloc[0])
+                yrs = list(range(y - trend_years + 1, y + 1))
+                trend, _ = compute(default_store(), countries=[recs["country"].iloc[0]], years=yrs,
+                                   minerals=sorted(recs["mineral"].unique()), method=method)
+                prog.update(task, description="writing the report")
+                from .report import write_assessment
+
+                write_assessment(recs, out, trend=trend, lang=lang, manifest=read_manifest())
+    except CritminError as exc:
+        _fail(exc)
+    except ValueError as exc:
+        _fail(exc)
+    if format == OutFmt.json:
+        typer.echo(json.dumps(records_to_json(recs, lang), ensure_ascii=False))
+    elif format == OutFmt.csv:
+        import io
+
+        flat = recs.copy()
+        flat["inputs"] = flat["inputs"].map(lambda d: json.dumps(d, ensure_ascii=False, default=float))
+        flat["sources"] = flat["sources"].map("; ".join)
+        buf = io.StringIO()
+        flat.to_csv(buf, index=False)
+        typer.echo(buf.getvalue(), nl=False)
+    else:
+        _print_table(recs, lang)
+    if not no_report:
+        typer.echo(f"report written to {out}", err=True)
+
+
+def _print_table(recs, lang: str) -> None:
+    from rich.table import Table
+
+    from .catalogue import name
+    from .diagnosis import INDICATORS
+    from .report.labels import SHORT, TOOL_LABELS
+
+    wide = recs.pivot_table(index="mineral", columns="indicator", values="score", aggfunc="first",
+                            dropna=False).reindex(columns=list(INDICATORS))
+    wide["mean"] = wide.mean(axis=1)
+    wide = wide.sort_values("mean", ascending=False)
+    diag = {d["mineral"]: d for d in recs.attrs.get("minerals", [])}
+    c, y = recs["country"].iloc[0], int(recs["year"].iloc[0])
+    m = recs.attrs.get("method", {})
+    t = Table(title=f"Supply-risk scores (0-1, 1 = highest risk) - importer {c}, year {y}",
+              caption=f"import stability: {m.get('import_variant')}, governance: {m.get('governance')}, "
+                      f"volatility: {m.get('volatility')} {m.get('volatility_window')}y, "
+                      f"normalisation: {m.get('normalisation')}; '-' = not assessed (see --format json)")
+    t.add_column("#", justify="right")
+    t.add_column("mineral")
+    for i in INDICATORS:
+        t.add_column(SHORT[lang][i], justify="right")
+    t.add_column("mean", justify="right")
+    t.add_column("policy tools")
+    for k, (mn, row) in enumerate(wide.iterrows(), 1):
+        cells = ["-" if row[i] != row[i] else f"{row[i]:.2f}" for i in INDICATORS]
+        tools = ", ".join(TOOL_LABELS[lang][x] for x in diag.get(mn, {}).get("tools", []))
+        t.add_row(str(k), name(mn, lang), *cells, f"{row['mean']:.2f}", tools)
+    _console().print(t)
+
+
 def main() -> None:  # entry point
     try:
         app()

@@ -93,5 +93,8 @@ def volatility(prices: pd.DataFrame, *, years: list[int], window: int = 10, min_
                         int(w[0, 0]), int(w[-1, 0])))
     cols = ["mineral", "year", "value", "series", "rank", "n_years", "first_year", "last_year"]
     res = pd.DataFrame(out, columns=cols)
+    if res.empty:
+        return res.drop(columns="rank")
+    res["value"] = res["value"].astype(float)
     res = res[np.isfinite(res["value"])].sort_values(["mineral", "year", "rank"])
     return res.drop_duplicates(["mineral", "year"]).drop(columns="rank").reset_index(drop=True)

@@ -1,0 +1,252 @@
+"""The self-contained HTML report of an assessment.
+
+One file that opens offline: plotly.js (from the installed ``plotly`` package) is
+inlined, every chart is a JSON figure drawn by it, and there is no reference to
+any network address. Sections: overview (sortable table of the six scores, the
+most exposed minerals per axis), then per mineral the radar chart, country shares
+behind each indicator, the price series, each indicator's trend over the years,
+the diagnosis and policy tools, and the sources.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import catalogue
+from ..countries import name as country_name
+from ..diagnosis import INDICATORS
+from .labels import INDICATOR_LABELS, SHORT, TOOL_LABELS, UI
+
+CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI','Hiragino Sans','Noto Sans CJK JP',sans-serif;margin:0;color:#1d2733;background:#f6f7f9}
+header{background:#14324a;color:#fff;padding:18px 28px}header h1{margin:0;font-size:22px}header p{margin:4px 0 0;opacity:.85}
+main{padding:18px 28px;max-width:1280px}section{background:#fff;border-radius:8px;padding:16px 20px;margin:0 0 18px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
+h2{font-size:19px;margin:0 0 10px}h3{font-size:15px;margin:14px 0 6px}
+table{border-collapse:collapse;font-size:13px;width:100%}th,td{border-bottom:1px solid #e3e6ea;padding:4px 6px;text-align:left;vertical-align:top}
+th{background:#eef1f4;cursor:pointer;position:sticky;top:0}td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.s{text-align:center;font-variant-numeric:tabular-nums}.na{color:#99a;font-style:italic}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(360px,1fr));gap:12px}.chart{min-height:300px}
+.tool{display:inline-block;background:#e8f0fb;border:1px solid #b9cde8;border-radius:12px;padding:2px 10px;margin:2px 4px 2px 0;font-size:13px}
+.diag{font-size:14px}.small{font-size:12px;color:#556}nav a{margin-right:10px;font-size:13px}
+"""
+
+SORT_JS = """
+document.querySelectorAll('table.sortable th').forEach(function(th, i){
+  th.addEventListener('click', function(){
+    var tb = th.closest('table').tBodies[0]; var rows = Array.prototype.slice.call(tb.rows);
+    var asc = th.dataset.asc !== '1'; th.dataset.asc = asc ? '1' : '0';
+    rows.sort(function(a, b){
+      var x = a.cells[i].dataset.v !== undefined ? a.cells[i].dataset.v : a.cells[i].textContent;
+      var y = b.cells[i].dataset.v !== undefined ? b.cells[i].dataset.v : b.cells[i].textContent;
+      var nx = parseFloat(x), ny = parseFloat(y);
+      if (!isNaN(nx) || !isNaN(ny)) { nx = isNaN(nx) ? -1 : nx; ny = isNaN(ny) ? -1 : ny; return asc ? nx - ny : ny - nx; }
+      return asc ? x.localeCompare(y) : y.localeCompare(x);
+    });
+    rows.forEach(function(r){ tb.appendChild(r); });
+  });
+});
+"""
+
+
+def _color(score: float) -> str:
+    if score is None or not np.isfinite(score):
+        return "#f4f4f6"
+    r = int(255)
+    g = int(245 - 150 * score)
+    b = int(235 - 190 * score)
+    return f"rgb({r},{max(g, 60)},{max(b, 40)})"
+
+
+def _fmt(v, nd=3) -> str:
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return "—"
+    return f"{v:.{nd}f}"
+
+
+def _radar(scores: dict, lang: str, name: str) -> dict:
+    theta = [INDICATOR_LABELS[lang][i] for i in INDICATORS]
+    r = [None if s is None or not np.isfinite(s) else round(float(s), 4) for s in
+         (scores.get(i) for i in INDICATORS)]
+    rr = [0 if v is None else v for v in r]
+    return {"data": [{"type": "scatterpolar", "r": rr + rr[:1], "theta": theta + theta[:1], "fill": "toself",
+                      "name": name, "line": {"color": "#c0392b"}, "fillcolor": "rgba(192,57,43,0.25)",
+                      "text": [("n/a" if v is None else f"{v:.2f}") for v in r + r[:1]],
+                      "hovertemplate": "%{theta}: %{text}<extra></extra>"}],
+            "layout": {"polar": {"radialaxis": {"range": [0, 1], "tickvals": [0.25, 0.5, 0.75, 1]}},
+                       "showlegend": False, "margin": {"l": 70, "r": 70, "t": 30, "b": 30}, "height": 330}}
+
+
+def _bar(shares: dict, title: str, top: int = 10) -> dict | None:
+    if not shares:
+        return None
+    items = sorted(shares.items(), key=lambda kv: -kv[1])
+    head = items[:top]
+    rest = sum(v for _, v in items[top:])
+    labels = [f"{country_name(c)} ({c})" for c, _ in head] + (["others"] if rest > 1e-9 else [])
+    vals = [round(100 * v, 2) for _, v in head] + ([round(100 * rest, 2)] if rest > 1e-9 else [])
+    return {"data": [{"type": "bar", "x": vals[::-1], "y": labels[::-1], "orientation": "h",
+                      "marker": {"color": "#2c6e9b"}, "hovertemplate": "%{y}: %{x:.1f}%<extra></extra>"}],
+            "layout": {"title": {"text": title, "font": {"size": 13}}, "height": 300,
+                       "margin": {"l": 170, "r": 20, "t": 36, "b": 30}, "xaxis": {"ticksuffix": "%"}}}
+
+
+def _lines(series: dict[str, tuple[list, list]], title: str, yrange=None, ytitle="") -> dict | None:
+    data = [{"type": "scatter", "mode": "lines+markers", "x": xs, "y": ys, "name": nm}
+            for nm, (xs, ys) in series.items() if len(xs)]
+    if not data:
+        return None
+    lay = {"title": {"text": title, "font": {"size": 13}}, "height": 300,
+           "margin": {"l": 60, "r": 20, "t": 36, "b": 40}, "legend": {"font": {"size": 10}},
+           "yaxis": {"title": {"text": ytitle}}}
+    if yrange:
+        lay["yaxis"]["range"] = yrange
+    return {"data": data, "layout": lay}
+
+
+def render_assessment(records: pd.DataFrame, *, trend: pd.DataFrame | None = None, lang: str = "en",
+                      manifest: dict | None = None) -> str:
+    """Render the HTML report of ``assess(...)`` output (one country and year)."""
+    from plotly.offline import get_plotlyjs
+
+    ui, labels = UI[lang], INDICATOR_LABELS[lang]
+    method = records.attrs.get("method", {})
+    diag = {d["mineral"]: d for d in records.attrs.get("minerals", [])}
+    details = records.attrs.get("details", {})
+    country = str(records["country"].iloc[0])
+    year = int(records["year"].iloc[0])
+    wide = records.pivot_table(index="mineral", columns="indicator", values="score", aggfunc="first",
+                               dropna=False).reindex(columns=list(INDICATORS))
+    wide["mean"] = wide[list(INDICATORS)].mean(axis=1)
+    wide["n"] = wide[list(INDICATORS)].notna().sum(axis=1)
+    wide = wide.sort_values(["mean"], ascending=False)
+    mname = {m: catalogue.name(m, lang) for m in wide.index}
+    figs: dict[str, dict] = {}
+    out = []
+    out.append(f"<header><h1>{html.escape(ui['title'])}</h1><p>{ui['importer']}: "
+               f"{html.escape(country_name(country))} ({country}) · {ui['year']}: {year}</p></header><main>")
+    # -- overview -------------------------------------------------------------------------------
+    out.append(f"<section id='overview'><h2>{ui['overview']}</h2><p class='small'>{ui['overview_note']}</p>")
+    out.append("<table class='sortable' id='overview-table'><thead><tr>"
+               f"<th>{ui['mineral']}</th>" + "".join(f"<th>{SHORT[lang][i]}</th>" for i in INDICATORS)
+               + f"<th>{ui['mean']}</th><th>{ui['n_scored']}</th><th>{ui['tools']}</th></tr></thead><tbody>")
+    for m, row in wide.iterrows():
+        cells = "".join(
+            f"<td class='s' data-v='{'' if pd.isna(row[i]) else round(row[i], 4)}' "
+            f"style='background:{_color(row[i])}'>{'' if pd.isna(row[i]) else f'{row[i]:.2f}'}</td>"
+            for i in INDICATORS)
+        tools = ", ".join(TOOL_LABELS[lang][t] for t in diag.get(m, {}).get("tools", []))
+        out.append(f"<tr><td data-v='{m}'><a href='#m-{m}'>{html.escape(mname[m])}</a></td>{cells}"
+                   f"<td class='num' data-v='{_fmt(row['mean'])}'>{_fmt(row['mean'], 2)}</td>"
+                   f"<td class='num'>{int(row['n'])}</td><td class='small'>{html.escape(tools)}</td></tr>")
+    out.append("</tbody></table>")
+    out.append(f"<h3>{ui['most_exposed']}</h3><table><thead><tr><th>{ui['indicator']}</th><th>1</th><th>2</th>"
+               "<th>3</th><th>4</th><th>5</th></tr></thead><tbody>")
+    for i in INDICATORS:
+        top = wide[i].dropna().sort_values(ascending=False).head(5)
+        out.append(f"<tr><td>{labels[i]}</td>" + "".join(
+            f"<td>{html.escape(mname[m])} ({v:.2f})</td>" for m, v in top.items()) + "</tr>")
+    out.append("</tbody></table></section>")
+    # -- per mineral ------------------------------------------------------------------------------
+    for m in wide.index:
+        rec = records[records["mineral"] == m].set_index("indicator")
+        scores = {i: (float(rec.at[i, "score"]) if i in rec.index and pd.notna(rec.at[i, "score"]) else None)
+                  for i in INDICATORS}
+        out.append(f"<section id='m-{m}' class='mineral'><h2>{html.escape(mname[m])} "
+                   f"<span class='small'>({m})</span></h2>")
+        d = diag.get(m, {})
+        out.append(f"<p class='diag'><b>{ui['diagnosis']}:</b> {html.escape(d.get('diagnosis', ''))}</p><p>"
+                   + "".join(f"<span class='tool' data-tool='{t}'>{html.escape(TOOL_LABELS[lang][t])}</span>"
+                             for t in d.get("tools", [])) + "</p>")
+        out.append("<div class='grid'>")
+        fid = f"radar-{m}"
+        figs[fid] = _radar(scores, lang, mname[m])
+        out.append(f"<div class='chart radar' id='{fid}'></div>")
+        for ind, title in (("reserve_concentration", ui["reserves"]), ("production_concentration", ui["production"]),
+                           ("import_concentrate", ui["imp_conc"]), ("import_refined", ui["imp_ref"])):
+            if ind in rec.index:
+                inp = rec.at[ind, "inputs"] or {}
+                dy = inp.get("data_year")
+                f = _bar(inp.get("shares", {}), f"{title}" + (f" ({ui['data_year']} {dy})" if dy else ""))
+                if f:
+                    fid = f"{ind}-{m}"
+                    figs[fid] = f
+                    out.append(f"<div class='chart' id='{fid}'></div>")
+        pr = details.get("prices")
+        if pr is not None and "price_volatility" in rec.index:
+            series = (rec.at["price_volatility", "inputs"] or {}).get("series")
+            if series:
+                p = pr[(pr["mineral"] == m) & (pr["series"] == series)].sort_values("year")
+                unit = p["unit"].iloc[0] if len(p) else ""
+                f = _lines({series.split(":")[0]: (p["year"].tolist(), p["value"].round(4).tolist())},
+                           f"{ui['price']} ({unit})", ytitle=unit)
+                if f:
+                    figs[f"price-{m}"] = f
+                    out.append(f"<div class='chart' id='price-{m}'></div>")
+        if trend is not None and len(trend):
+            t = trend[trend["mineral"] == m]
+            ser = {SHORT[lang][i]: (g["year"].tolist(), [None if pd.isna(v) else round(float(v), 4) for v in g["score"]])
+                   for i, g in t.sort_values("year").groupby("indicator") if g["score"].notna().any()}
+            f = _lines(ser, ui["trend"], yrange=[0, 1.02], ytitle=ui["score"])
+            if f:
+                figs[f"trend-{m}"] = f
+                out.append(f"<div class='chart' id='trend-{m}'></div>")
+        out.append("</div>")
+        out.append(f"<table><thead><tr><th>{ui['indicator']}</th><th>{ui['value']}</th><th>{ui['score']}</th>"
+                   f"<th>{ui['data_year']}</th><th>{ui['reason']}</th><th>{ui['sources']}</th></tr></thead><tbody>")
+        for i in INDICATORS:
+            if i not in rec.index:
+                continue
+            r = rec.loc[i]
+            inp = r["inputs"] or {}
+            why = r["reason"] if r["reason"] else r["rule"]
+            out.append(f"<tr><td>{labels[i]}</td><td class='num'>{_fmt(r['value'], 4)}</td>"
+                       f"<td class='num'>{_fmt(r['score'], 2)}</td><td>{inp.get('data_year') or ''}</td>"
+                       f"<td class='small{' na' if r['reason'] else ''}'>{html.escape(str(why))}</td>"
+                       f"<td class='small'>{html.escape('; '.join(r['sources']))}</td></tr>")
+        out.append("</tbody></table></section>")
+    # -- method and sources ------------------------------------------------------------------------
+    out.append(f"<section id='method'><h2>{ui['method']}</h2><table><tbody>" + "".join(
+        f"<tr><td>{html.escape(k)}</td><td>{html.escape(json.dumps(v, ensure_ascii=False))}</td></tr>"
+        for k, v in method.items()) + "</tbody></table>")
+    if manifest:
+        out.append(f"<h3>{ui['sources']}</h3><table><thead><tr><th>id</th><th>name</th><th>edition</th>"
+                   "<th>licence</th><th>attribution</th></tr></thead><tbody>")
+        for s in manifest.get("sources", []):
+            out.append("<tr>" + "".join(f"<td class='small'>{html.escape(str(s.get(k, '')))}</td>" for k in
+                                         ("id", "name", "editions", "licence", "attribution")) + "</tr>")
+        out.append("</tbody></table>")
+    out.append(f"<p class='small'>{ui['generated']} · "
+               f"{dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}</p></section></main>")
+    fig_json = json.dumps(figs, ensure_ascii=False, allow_nan=False, default=float)
+    script = ("var FIGS = " + fig_json + ";\n"
+              "var CFG = {displaylogo:false, responsive:true, topojsonURL:'', showLink:false};\n"
+              "Object.keys(FIGS).forEach(function(id){ var el = document.getElementById(id);"
+              " if (el) { Plotly.newPlot(el, FIGS[id].data, FIGS[id].layout, CFG); } });\n" + SORT_JS)
+    return ("<!DOCTYPE html><html lang='" + lang + "'><head><meta charset='utf-8'>"
+            f"<title>{html.escape(ui['title'])} — {country} {year}</title><style>{CSS}</style>"
+            f"<script>{get_plotlyjs()}</script></head><body>" + "".join(out)
+            + f"<script>{script}</script></body></html>")
+
+
+def write_assessment(records: pd.DataFrame, path: str | Path, **kw) -> Path:
+    """Write the report to ``path`` atomically (temporary file, then rename)."""
+    import os
+    import tempfile
+
+    path = Path(path)
+    text = render_assessment(records, **kw)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".html")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
