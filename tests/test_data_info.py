@@ -1,0 +1,66 @@
+"""`critmin data info` contract and the coverage the foundation issue asks for."""
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from critmin.cli import app
+
+
+@pytest.fixture(scope="module")
+def info():
+    r = CliRunner().invoke(app, ["data", "info", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    return json.loads(r.output)
+
+
+def _minerals(info, dataset, years=1, countries=1):
+    return {c["mineral"] for c in info["coverage"] if c["dataset"] == dataset
+            and len(c["years"]) >= years and c["countries"] >= countries}
+
+
+def test_contract_keys(info):
+    assert set(info) >= {"sources", "coverage"}
+    for s in info["sources"]:
+        assert set(s) >= {"name", "edition", "licence", "sha256"}
+    datasets = {"reserves", "mine_production", "refined_production", "trade_concentrate", "trade_refined",
+                "price", "recycling"}
+    for c in info["coverage"]:
+        assert set(c) >= {"mineral", "dataset", "years", "countries", "source"}
+        assert c["dataset"] in datasets
+        assert c["mineral"] == c["mineral"].lower()
+
+
+def test_coverage_targets(info):
+    assert len(_minerals(info, "reserves", countries=2)) >= 40
+    assert len(_minerals(info, "mine_production", years=2, countries=2)) >= 45
+    assert len(_minerals(info, "refined_production", countries=2)) >= 10
+    assert len(_minerals(info, "trade_concentrate", years=10)) >= 15
+    assert len(_minerals(info, "trade_refined", years=10)) >= 20
+    assert len(_minerals(info, "price", years=10)) >= 30
+    assert len(_minerals(info, "recycling")) >= 40
+
+
+def test_wgi_coverage():
+    from critmin.data import governance
+
+    g = governance(variables=["pv_estimate"])
+    assert g["country"].nunique() >= 200
+    assert g["year"].nunique() >= 25
+
+
+def test_sources_have_checksums(info):
+    names = {s["name"] for s in info["sources"]}
+    assert {"usgs_mcs", "baci_hs92", "wgi", "pink_sheet"} <= names
+    for s in info["sources"]:
+        if s["name"] == "usgs_mcs":
+            assert isinstance(s["sha256"], (str, dict)) and s["sha256"]
+
+
+def test_info_in_a_fresh_process_is_quick_enough_to_answer():
+    # not a timing assertion: the command runs in a fresh process and prints valid JSON
+    out = subprocess.run([sys.executable, "-m", "critmin.cli", "data", "info", "--format", "json"],
+                         capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout)["coverage"]
