@@ -85,10 +85,11 @@ def _one(name: str) -> str | None:
     if NOT_COUNTRIES.search(n):
         return None
     base = re.sub(r"\s*\((beneficiated|concentrate|.*content.*|e|estimated)\)\s*$", "", n, flags=re.I)
-    res = _converter().convert(base, to="ISO3", not_found="")
+    res = _converter().convert(base, to="ISO3", not_found=None)
     if isinstance(res, list):
-        res = res[0] if len(res) == 1 else ""
-    return res or None
+        res = res[0] if len(res) == 1 else None
+    # country_converter returns the input unchanged when it finds nothing
+    return res if isinstance(res, str) and res in iso3_names() else None
 
 
 def to_iso3(names: Iterable[str], *, strict: bool = True, file: str | None = None,
