@@ -13,7 +13,7 @@ __all__ = ["assess", "__version__"]
 
 def __getattr__(name: str):
     if name == "assess":
-        from .assess import assess
+        from .assessment import assess
 
         return assess
     raise AttributeError(f"module 'critmin' has no attribute {name!r}")

@@ -151,6 +151,7 @@ def assess_cmd(
     import_variant: str = typer.Option("weighted_hhi", help="weighted_hhi | product | geopolrisk"),
     governance: str = typer.Option("pv", help="pv (WGI political stability) | mean (of WGI dimensions held)"),
     missing_governance: str = typer.Option("worst", help="partner without WGI: worst | neutral | drop"),
+    domestic: str = typer.Option("secure", help="domestic production as a secure source (g = 0): secure | ignore"),
     volatility: str = typer.Option("log_return_std", help="log_return_std | yoy_std | range | cv | mean_abs_change"),
     volatility_window: int = typer.Option(10, help="years in the price window"),
     normalisation: str = typer.Option("anchors", help="anchors | minmax | percentile"),
@@ -161,7 +162,7 @@ def assess_cmd(
     """Assess every mineral's six supply-risk indicators for an importer and year."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from .assess import Method, assess, compute
+    from .assessment import Method, assess, compute
     from .store import default_store, read_manifest
 
     if lang not in ("ja", "en"):
@@ -169,7 +170,7 @@ def assess_cmd(
     quiet = format != OutFmt.table
     try:
         method = Method(import_variant=import_variant, governance=governance,
-                        missing_governance=missing_governance, volatility=volatility,
+                        missing_governance=missing_governance, domestic=domestic, volatility=volatility,
                         volatility_window=volatility_window, normalisation=normalisation,
                         residual_rule=residual_rule, window=window)
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
@@ -237,6 +238,15 @@ def _print_table(recs, lang: str) -> None:
         tools = ", ".join(TOOL_LABELS[lang][x] for x in diag.get(mn, {}).get("tools", []))
         t.add_row(str(k), name(mn, lang), *cells, f"{row['mean']:.2f}", tools)
     _console().print(t)
+
+
+def _register_commands() -> None:
+    from .commands import register_all
+
+    register_all(app)
+
+
+_register_commands()
 
 
 def main() -> None:  # entry point

@@ -92,6 +92,7 @@ def write_parquet_atomic(df: pd.DataFrame, path: Path) -> None:
         table = pa.Table.from_pandas(df[schema.COLUMNS], preserve_index=False)
         pq.write_table(table, tmp, compression="zstd", compression_level=9,
                        use_dictionary=True, row_group_size=256_000)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -8,16 +8,24 @@ year t, with import shares ``s_j = M_j / Σ M`` and partner risk ``g_j``:
 ``product`` (METHODS §1.3a)
     ``HHI_M × Σ_j s_j · g_j``
 ``geopolrisk`` (Gemechu et al. 2016; Koyamparambath et al. 2024)
-    ``Σ_j g_j · M_j / (p_J + Σ_j M_j)`` — domestic production ``p_J`` counted as
-    secure (g = 0). ``p_J`` is the importer's mine production for the
-    concentrate stage and refined production for the refined stage; where none
-    is recorded it is 0 (never a reason for a lower score).
+    ``Σ_j g_j · M_j / (p_J + Σ_j M_j)``.
+
+Domestic production ``p_J`` (the importer's mine production for the concentrate
+stage, its refined production for the refined stage) is counted as a secure
+source (g = 0) in every variant by default (``domestic="secure"``): shares are
+taken of domestic production plus imports, as GeoPolRisk does. Without it a
+net exporter's few, small imports (Japan's refined copper: ~1.5 Mt produced at
+home, some kt imported) would look like a concentrated, risky supply.
+``domestic="ignore"`` gives the pure import-concentration form. Where no
+domestic production is recorded it is 0 (never a reason for a lower score).
 
 Quantities are tonnes of the traded product; codes reported as a compound with a
 known stoichiometry (lithium carbonate, hydroxide) are converted to contained
 element so that codes of one stage can be added. Flows with a value but no
-quantity get a quantity from the importer's unit value of that code and year
-(else the world's); the count of such flows is recorded. Self-trade (exporter =
+quantity get a quantity from the importer's unit value of that code and year,
+else the world's of that year, else the code's over all years (so that shares
+follow values where a source reports values only); the count of such flows is
+recorded. Self-trade (exporter =
 importer, re-imports) is excluded. Over a window, quantities are pooled first.
 """
 from __future__ import annotations
@@ -30,6 +38,9 @@ from .concentration import pool_window
 from .governance import MISSING_RULES
 
 VARIANTS = ("weighted_hhi", "product", "geopolrisk")
+
+#: the partner code of domestic production in share tables
+DOMESTIC = "domestic"
 
 
 def prepare_trade(qty: pd.DataFrame, val: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -48,10 +59,14 @@ def prepare_trade(qty: pd.DataFrame, val: pd.DataFrame | None = None) -> pd.Data
         uv_imp = (uv_imp["q"] / uv_imp["v"]).rename("qpv_imp")
         uv_w = m[has].groupby(["hs", "year"])[["q", "v"]].sum()
         uv_w = (uv_w["q"] / uv_w["v"]).rename("qpv_w")
-        m = m.join(uv_imp, on=["importer", "hs", "year"]).join(uv_w, on=["hs", "year"])
+        uv_all = m[has].groupby("hs")[["q", "v"]].sum()
+        uv_all = (uv_all["q"] / uv_all["v"]).rename("qpv_all")
+        m = (m.join(uv_imp, on=["importer", "hs", "year"]).join(uv_w, on=["hs", "year"])
+              .join(uv_all, on="hs"))
         miss = m["q"].isna()
-        m["imputed"] = miss & (m["qpv_imp"].notna() | m["qpv_w"].notna())
-        m.loc[miss, "q"] = m.loc[miss, "v"] * m.loc[miss, "qpv_imp"].fillna(m.loc[miss, "qpv_w"])
+        factor = m["qpv_imp"].fillna(m["qpv_w"]).fillna(m["qpv_all"])
+        m["imputed"] = miss & factor.notna()
+        m.loc[miss, "q"] = m.loc[miss, "v"] * factor[miss]
         q = m[key + ["q", "content_basis", "imputed"]]
     else:
         q = q.assign(imputed=False)
@@ -64,7 +79,7 @@ def prepare_trade(qty: pd.DataFrame, val: pd.DataFrame | None = None) -> pd.Data
 
 def import_risk(flows: pd.DataFrame, g: pd.DataFrame, *, variant: str = "weighted_hhi",
                 missing: str = "worst", window: int = 1,
-                domestic: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                domestic: pd.DataFrame | None = None, domestic_rule: str = "secure") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Import-stability values for every (importer, mineral, stage, year) at once.
 
     Parameters
@@ -79,7 +94,9 @@ def import_risk(flows: pd.DataFrame, g: pd.DataFrame, *, variant: str = "weighte
     window : int
         Years pooled (quantities summed before shares are taken).
     domestic : DataFrame, optional
-        ``country, mineral, stage, year, p`` domestic production (geopolrisk variant).
+        ``country, mineral, stage, year, p`` domestic production at that stage and year.
+    domestic_rule : {"secure", "ignore"}
+        Count domestic production as a partner with g = 0 (default) or leave it out.
 
     Returns
     -------
@@ -103,8 +120,16 @@ def import_risk(flows: pd.DataFrame, g: pd.DataFrame, *, variant: str = "weighte
     grp = ["importer", "mineral", "stage", "year"]
     f = pool_window(flows, window) if window > 1 else flows
     f = f.groupby(grp + ["exporter"], as_index=False, observed=True)["q"].sum()
+    if domestic_rule not in ("secure", "ignore"):
+        raise ValueError(f"unknown domestic rule {domestic_rule!r}; use 'secure' or 'ignore'")
+    if domestic is not None and len(domestic) and domestic_rule == "secure":
+        d = domestic.rename(columns={"country": "importer"})
+        d = d.merge(f[grp].drop_duplicates(), on=grp)  # only where the importer imports
+        d = d[d["p"] > 0].assign(exporter=DOMESTIC, q=lambda x: x["p"])[grp + ["exporter", "q"]]
+        f = pd.concat([f, d], ignore_index=True)
     f = f.merge(g[["country", "year", "g"]].rename(columns={"country": "exporter"}),
                 on=["exporter", "year"], how="left")
+    f.loc[f["exporter"] == DOMESTIC, "g"] = 0.0
     f["g_missing"] = f["g"].isna()
     if missing == "drop":
         f = f[~f["g_missing"]]
@@ -127,15 +152,11 @@ def import_risk(flows: pd.DataFrame, g: pd.DataFrame, *, variant: str = "weighte
     elif variant == "product":
         a["value"] = a["hhi"] * a["gbar"]
     else:
-        p = 0.0
-        if domestic is not None and len(domestic):
-            d = domestic.rename(columns={"country": "importer"})
-            a = a.merge(d[grp + ["p"]], on=grp, how="left")
-            p = a["p"].fillna(0.0)
-        else:
-            a["p"] = np.nan
-        a["domestic_p"] = p
-        a["value"] = a["qg"] / (a["domestic_p"] + a["total_q"])
+        a["value"] = a["qg"] / a["total_q"]
+    dom = f[f["exporter"] == DOMESTIC].set_index(grp)["q"]
+    a["domestic_p"] = a.set_index(grp).index.map(dom).to_numpy(dtype=float)
+    a["domestic_p"] = a["domestic_p"].fillna(0.0)
+    a["total_q"] = a["total_q"] - a["domestic_p"]
     a["variant"] = variant
     shares = f[grp + ["exporter", "q", "share", "g", "g_missing"]]
     return a.drop(columns=["miss_q", "qg", "s2g"]), shares

@@ -35,6 +35,7 @@ class Method:
     import_variant: str = "weighted_hhi"     # weighted_hhi | product | geopolrisk
     governance: str = "pv"                   # pv | mean
     missing_governance: str = "worst"        # worst | neutral | drop
+    domestic: str = "secure"                 # secure | ignore (domestic production as g = 0 source)
     volatility: str = "log_return_std"       # see indicators.price.MEASURES
     volatility_window: int = 10
     normalisation: str = "anchors"           # anchors | minmax | percentile
@@ -46,7 +47,8 @@ class Method:
     def __post_init__(self) -> None:
         checks = {"import_variant": import_stability.VARIANTS, "governance": governance.INDICES,
                   "missing_governance": tuple(governance.MISSING_RULES), "volatility": price.MEASURES,
-                  "normalisation": normalise.METHODS, "residual_rule": concentration.RESIDUAL_RULES}
+                  "normalisation": normalise.METHODS, "residual_rule": concentration.RESIDUAL_RULES,
+                  "domestic": ("secure", "ignore")}
         for name, allowed in checks.items():
             v = getattr(self, name)
             if v not in allowed:
@@ -195,11 +197,13 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
     gyears = sorted(set(years) | set(range(min(years) - method.window - method.max_lag, max(years) + 1)))
     g = inp.governance(gyears)
     domestic = None
-    if method.import_variant == "geopolrisk":
-        domestic = _domestic(store, countries, minerals)
+    if method.domestic == "secure":
+        dom = _domestic(store, countries, minerals)
+        keys = fl[["importer", "mineral", "stage", "year"]].drop_duplicates().rename(columns={"importer": "country"})
+        domestic = _asof(keys, dom, ["country", "mineral", "stage"], method.max_lag).drop(columns="data_year")
     summ, shares = import_stability.import_risk(fl, g, variant=method.import_variant,
                                                 missing=method.missing_governance, window=method.window,
-                                                domestic=domestic)
+                                                domestic=domestic, domestic_rule=method.domestic)
 
     grid = pd.MultiIndex.from_product([countries, years, minerals], names=["country", "year", "mineral"])
     grid = grid.to_frame(index=False)
@@ -240,7 +244,8 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
                               f"by {c} within {method.max_lag} years")
         rec["reason"] = reason
         rec["rule"] = (f"{method.import_variant} over {stage}-stage HS codes only; governance "
-                       f"{method.governance} g=clip((2.5-WGI)/5); missing g: {method.missing_governance}")
+                       f"{method.governance} g=clip((2.5-WGI)/5); missing g: {method.missing_governance}; "
+                       f"domestic production: {method.domestic}")
         ts = trade_src[trade_src["stage"] == stage].set_index("mineral")["sources"]
         rec["sources"] = rec["mineral"].map(ts).fillna("")
         pieces.append(rec)
@@ -283,11 +288,20 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
     return recs, details
 
 
+REFINED_PRIORITY = ("usgs_mcs", "wmd", "bgs_wms")
+
+
 def _domestic(store, countries, minerals) -> pd.DataFrame:
+    """Importers' own production in tonnes: mine (concentrate stage) and refined (refined stage)."""
+    from .units import MASS_TO_T
+
     out = []
-    for ds, stage in (("mine_production", "concentrate"), ("refined_production", "refined")):
+    for ds, stage, prio in (("mine_production", "concentrate", PRODUCTION_PRIORITY),
+                            ("refined_production", "refined", REFINED_PRIORITY)):
         d = store.load(ds, minerals=minerals, countries=countries, variables=["quantity"])
-        d = _pick_source(d[np.isfinite(d["value"])], PRODUCTION_PRIORITY)
+        d = d[np.isfinite(d["value"]) & d["unit"].isin(list(MASS_TO_T))]
+        d = d.assign(value=d["value"] * d["unit"].map(MASS_TO_T), unit="t")
+        d = _pick_source(d, prio)
         d = d.groupby(["country", "mineral", "year"], as_index=False)["value"].sum()
         out.append(d.assign(stage=stage).rename(columns={"value": "p"}))
     return pd.concat(out, ignore_index=True)
