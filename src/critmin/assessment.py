@@ -82,7 +82,11 @@ def _pick_source(df: pd.DataFrame, priority: tuple[str, ...]) -> pd.DataFrame:
 def _asof(targets: pd.DataFrame, table: pd.DataFrame, by: list[str], max_lag: int) -> pd.DataFrame:
     """For each target (by + year) the table row of the latest data year ≤ year within ``max_lag``."""
     if table.empty:
-        return targets.iloc[0:0].assign(data_year=pd.Series(dtype="int64"))
+        cols = list(dict.fromkeys(list(targets.columns) + [c for c in table.columns if c != "year"]))
+        out = pd.DataFrame({c: pd.Series(dtype="float64") for c in cols})
+        for c in targets.columns:
+            out[c] = out[c].astype(targets[c].dtype)
+        return out.assign(data_year=pd.Series(dtype="float64"))
     t = table.rename(columns={"year": "data_year"}).sort_values("data_year")
     out = pd.merge_asof(targets.sort_values("year").assign(year=lambda d: d["year"].astype("int64")),
                         t.assign(data_year=t["data_year"].astype("int64")),
