@@ -28,9 +28,11 @@ def _fail(exc: Exception) -> None:
 
 
 def _console():
+    import shutil
+
     from rich.console import Console
 
-    return Console()
+    return Console(width=max(110, shutil.get_terminal_size((110, 24)).columns))
 
 
 @data_app.command("info")
@@ -209,8 +211,23 @@ def assess_cmd(
         typer.echo(f"report written to {out}", err=True)
 
 
+def rank_minerals(wide):
+    """Order minerals: those with >= 4 of 6 indicators scored first, then by mean score."""
+    from .diagnosis import INDICATORS
+
+    wide = wide.copy()
+    wide["mean"] = wide[list(INDICATORS)].mean(axis=1)
+    wide["n"] = wide[list(INDICATORS)].notna().sum(axis=1)
+    wide["_full"] = wide["n"] >= 4
+    return wide.sort_values(["_full", "mean"], ascending=[False, False]).drop(columns="_full")
+
+
+TOOL_ABBR = {"upstream_development": "UP", "smelter_support_stockpile": "SM", "substitution": "SB",
+             "recycling": "RE"}
+
+
 def _print_table(recs, lang: str) -> None:
-    from rich.table import Table
+    from rich.table import Table, box
 
     from .catalogue import name
     from .diagnosis import INDICATORS
@@ -218,25 +235,28 @@ def _print_table(recs, lang: str) -> None:
 
     wide = recs.pivot_table(index="mineral", columns="indicator", values="score", aggfunc="first",
                             dropna=False).reindex(columns=list(INDICATORS))
-    wide["mean"] = wide.mean(axis=1)
-    wide = wide.sort_values("mean", ascending=False)
+    wide = rank_minerals(wide)
     diag = {d["mineral"]: d for d in recs.attrs.get("minerals", [])}
     c, y = recs["country"].iloc[0], int(recs["year"].iloc[0])
     m = recs.attrs.get("method", {})
-    t = Table(title=f"Supply-risk scores (0-1, 1 = highest risk) - importer {c}, year {y}",
-              caption=f"import stability: {m.get('import_variant')}, governance: {m.get('governance')}, "
-                      f"volatility: {m.get('volatility')} {m.get('volatility_window')}y, "
-                      f"normalisation: {m.get('normalisation')}; '-' = not assessed (see --format json)")
+    legend = ", ".join(f"{a} = {TOOL_LABELS[lang][t]}" for t, a in TOOL_ABBR.items())
+    t = Table(title=f"Supply-risk scores (0-1, 1 = highest risk), importer {c}, year {y}", box=box.SIMPLE_HEAD,
+              caption=f"Tools: {legend}.\nMethod: import stability {m.get('import_variant')}, governance "
+                      f"{m.get('governance')}, volatility {m.get('volatility')} {m.get('volatility_window')}y, "
+                      f"normalisation {m.get('normalisation')}. '-' = not assessed (reason in --format json "
+                      f"and the report). Ranked by the mean of the scored indicators, minerals with at "
+                      f"least 4 of 6 scored first.", caption_justify="left", pad_edge=False)
     t.add_column("#", justify="right")
-    t.add_column("mineral")
+    t.add_column("mineral", no_wrap=True, max_width=24)
     for i in INDICATORS:
         t.add_column(SHORT[lang][i], justify="right")
     t.add_column("mean", justify="right")
-    t.add_column("policy tools")
+    t.add_column("n", justify="right")
+    t.add_column("tools", no_wrap=True)
     for k, (mn, row) in enumerate(wide.iterrows(), 1):
         cells = ["-" if row[i] != row[i] else f"{row[i]:.2f}" for i in INDICATORS]
-        tools = ", ".join(TOOL_LABELS[lang][x] for x in diag.get(mn, {}).get("tools", []))
-        t.add_row(str(k), name(mn, lang), *cells, f"{row['mean']:.2f}", tools)
+        tools = " ".join(TOOL_ABBR[x] for x in diag.get(mn, {}).get("tools", []))
+        t.add_row(str(k), name(mn, lang), *cells, f"{row['mean']:.2f}", str(int(row["n"])), tools)
     _console().print(t)
 
 

@@ -11,7 +11,8 @@ recycled material:
 4. UNEP IRP 2011 end-of-life recycling rate (EOL-RR: share of end-of-life metal
    recycled — a different denominator, used last and labelled).
 
-The basis used is recorded in every record.
+The basis used is recorded in every record. An EoL-RIR of 0 for a sheet that
+the EU table marks as possibly 'not assessed' is not read as a measured 0 %.
 """
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ def secondary_risk(rates: pd.DataFrame, minerals: list[str]) -> pd.DataFrame:
     rows = []
     for m in minerals:
         sub = rates[(rates["mineral"] == m) & np.isfinite(rates["value"])]
+        if "note" in sub.columns:  # a 0 the source marks as possibly 'not assessed' is not a rate
+            sub = sub[~sub["note"].fillna("").str.contains("not assessed")]
         for var, label in PRIORITY:
             hit = sub[sub["variable"] == var]
             if len(hit):

@@ -121,9 +121,9 @@ def render_assessment(records: pd.DataFrame, *, trend: pd.DataFrame | None = Non
     year = int(records["year"].iloc[0])
     wide = records.pivot_table(index="mineral", columns="indicator", values="score", aggfunc="first",
                                dropna=False).reindex(columns=list(INDICATORS))
-    wide["mean"] = wide[list(INDICATORS)].mean(axis=1)
-    wide["n"] = wide[list(INDICATORS)].notna().sum(axis=1)
-    wide = wide.sort_values(["mean"], ascending=False)
+    from ..cli import rank_minerals
+
+    wide = rank_minerals(wide)
     mname = {m: catalogue.name(m, lang) for m in wide.index}
     figs: dict[str, dict] = {}
     out = []

@@ -21,9 +21,9 @@ INDICATOR_LABELS = {
 }
 
 SHORT = {
-    "en": {"reserve_concentration": "Reserves", "production_concentration": "Production",
-           "import_concentrate": "Imp. conc.", "import_refined": "Imp. refined",
-           "price_volatility": "Price vol.", "secondary_supply": "Secondary"},
+    "en": {"reserve_concentration": "Reserv", "production_concentration": "Prod",
+           "import_concentrate": "ImpConc", "import_refined": "ImpRef",
+           "price_volatility": "Price", "secondary_supply": "Second"},
     "ja": {"reserve_concentration": "埋蔵", "production_concentration": "生産",
            "import_concentrate": "輸入(精鉱)", "import_refined": "輸入(製錬品)",
            "price_volatility": "価格", "secondary_supply": "再生"},
