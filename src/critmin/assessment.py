@@ -234,19 +234,20 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
         hit = _asof(grid, s, ["country", "mineral"], method.max_lag)
         rec = grid.merge(hit, on=["country", "year", "mineral"], how="left")
         rec["indicator"] = ind
-        has_code = {m: bool(catalogue.codes(m, stage)) for m in minerals}
-        reason = []
-        for m, v, c in zip(rec["mineral"], rec["value"], rec["country"]):
-            if pd.notna(v):
-                reason.append("")
-            elif (m, stage) in catalogue.STAGE_GAPS and not has_code[m]:
-                reason.append(catalogue.STAGE_GAPS[(m, stage)])
-            elif not has_code[m]:
-                reason.append(f"no HS code for the {stage} stage of {m} in the catalogue")
+        why = {}
+        for m in minerals:
+            codes = catalogue.codes(m, stage)
+            if codes:
+                why[m] = (f"no recorded {stage} imports ({', '.join(codes)}) by ", f" within {method.max_lag} years")
+            elif (m, stage) in catalogue.STAGE_GAPS:
+                why[m] = (catalogue.STAGE_GAPS[(m, stage)], "")
             else:
-                reason.append(f"no recorded {stage} imports ({', '.join(catalogue.codes(m, stage))}) "
-                              f"by {c} within {method.max_lag} years")
-        rec["reason"] = reason
+                why[m] = (f"no HS code for the {stage} stage of {m} in the catalogue", "")
+        head = rec["mineral"].map({m: w[0] for m, w in why.items()})
+        tail = rec["mineral"].map({m: w[1] for m, w in why.items()})
+        needs_c = head.str.startswith("no recorded")
+        reason = head.where(~needs_c, head + rec["country"] + tail)
+        rec["reason"] = reason.where(rec["value"].isna(), "")
         rec["rule"] = (f"{method.import_variant} over {stage}-stage HS codes only; governance "
                        f"{method.governance} g=clip((2.5-WGI)/5); missing g: {method.missing_governance}; "
                        f"domestic production: {method.domestic}")

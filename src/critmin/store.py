@@ -144,8 +144,18 @@ class Store:
             flist = ", ".join("'" + str(f).replace("'", "''") + "'" for f in self.files())
             con.execute(f"CREATE VIEW obs_all AS SELECT * FROM read_parquet([{flist}])")
             key = ", ".join(k for k in schema.KEY if k != "edition")
-            con.execute(f"""CREATE VIEW obs AS SELECT * FROM obs_all
-                QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY edition DESC) = 1""")
+            # newest edition per key; only series held in several editions need the window
+            multi = con.execute("""SELECT dataset, source FROM (SELECT DISTINCT dataset, source, edition
+                                   FROM obs_all) GROUP BY ALL HAVING count(*) > 1""").fetchall()
+            if multi:
+                cond = " OR ".join(f"(dataset = '{d}' AND source = '{s}')" for d, s in multi)
+                con.execute(f"""CREATE VIEW obs AS
+                    SELECT * FROM obs_all WHERE NOT ({cond})
+                    UNION ALL
+                    SELECT * FROM (SELECT * FROM obs_all WHERE {cond}
+                        QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY edition DESC) = 1)""")
+            else:
+                con.execute("CREATE VIEW obs AS SELECT * FROM obs_all")
             hs = _catalogue_hs()
             con.register("hs_map_df", hs)
             con.execute("CREATE TABLE hs_map AS SELECT hs, mineral, stage, content_basis, shared FROM hs_map_df")

@@ -10,7 +10,9 @@ the diagnosis and policy tools, and the sources.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
+import re
 import json
 from pathlib import Path
 
@@ -78,7 +80,8 @@ def _radar(scores: dict, lang: str, name: str) -> dict:
                       "text": [("n/a" if v is None else f"{v:.2f}") for v in r + r[:1]],
                       "hovertemplate": "%{theta}: %{text}<extra></extra>"}],
             "layout": {"polar": {"radialaxis": {"range": [0, 1], "tickvals": [0.25, 0.5, 0.75, 1]}},
-                       "showlegend": False, "margin": {"l": 70, "r": 70, "t": 30, "b": 30}, "height": 330}}
+                       "showlegend": False, "margin": {"l": 120, "r": 120, "t": 40, "b": 40}, "height": 340,
+                       "font": {"size": 11}}}
 
 
 def _bar(shares: dict, title: str, top: int = 10) -> dict | None:
@@ -108,11 +111,27 @@ def _lines(series: dict[str, tuple[list, list]], title: str, yrange=None, ytitle
     return {"data": data, "layout": lay}
 
 
+_URL = re.compile(r"https?://(?!www\.w3\.org/)[^\s\"'`)<>]*")
+
+
+@functools.lru_cache(maxsize=1)
+def offline_plotlyjs() -> str:
+    """plotly.js from the installed ``plotly`` package, with every web address blanked.
+
+    The bundle carries addresses it would only use for features critmin never
+    draws (map tiles, the cloud 'edit chart' link, the logo link, help links in
+    error messages). They are replaced by empty strings so that the report holds
+    no network reference at all; what remains are XML namespace names
+    (``http://www.w3.org/2000/svg``), which identify SVG and are never fetched.
+    """
+    from plotly.offline import get_plotlyjs
+
+    return _URL.sub("", get_plotlyjs())
+
+
 def render_assessment(records: pd.DataFrame, *, trend: pd.DataFrame | None = None, lang: str = "en",
                       manifest: dict | None = None) -> str:
     """Render the HTML report of ``assess(...)`` output (one country and year)."""
-    from plotly.offline import get_plotlyjs
-
     ui, labels = UI[lang], INDICATOR_LABELS[lang]
     method = records.attrs.get("method", {})
     diag = {d["mineral"]: d for d in records.attrs.get("minerals", [])}
@@ -224,12 +243,12 @@ def render_assessment(records: pd.DataFrame, *, trend: pd.DataFrame | None = Non
                f"{dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}</p></section></main>")
     fig_json = json.dumps(figs, ensure_ascii=False, allow_nan=False, default=float)
     script = ("var FIGS = " + fig_json + ";\n"
-              "var CFG = {displaylogo:false, responsive:true, topojsonURL:'', showLink:false};\n"
+              "var CFG = {displaylogo:false, displayModeBar:false, responsive:true, showLink:false};\n"
               "Object.keys(FIGS).forEach(function(id){ var el = document.getElementById(id);"
               " if (el) { Plotly.newPlot(el, FIGS[id].data, FIGS[id].layout, CFG); } });\n" + SORT_JS)
-    return ("<!DOCTYPE html><html lang='" + lang + "'><head><meta charset='utf-8'>"
+    return ("<!DOCTYPE html><html lang='" + lang + "'><head><meta charset='utf-8'><link rel='icon' href='data:,'>"
             f"<title>{html.escape(ui['title'])} — {country} {year}</title><style>{CSS}</style>"
-            f"<script>{get_plotlyjs()}</script></head><body>" + "".join(out)
+            f"<script>{offline_plotlyjs()}</script></head><body>" + "".join(out)
             + f"<script>{script}</script></body></html>")
 
 
@@ -245,6 +264,7 @@ def write_assessment(records: pd.DataFrame, path: str | Path, **kw) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,104 @@
+"""The HTML report: self-contained, renders in headless Chromium with radar charts drawn."""
+import functools
+import http.server
+import re
+import shutil
+import socketserver
+import threading
+
+import pytest
+from typer.testing import CliRunner
+
+from critmin.cli import app
+
+MINERALS = ["copper", "rare_earths", "lithium"]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    d = tmp_path_factory.mktemp("report")
+    out = d / "critmin-report.html"
+    args = ["assess", "--year", "2024", "--out", str(out), "--trend-years", "5"]
+    for m in MINERALS:
+        args += ["-m", m]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def test_no_network_references(report):
+    text = report.read_text(encoding="utf-8")
+    # no resource is loaded from anywhere: no src/href/url() to a network address
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text, re.I)
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", text, re.I)
+    assert "<script src" not in text.lower()
+    assert re.findall(r"<link[^>]*>", text) == ["<link rel='icon' href='data:,'>"]
+    # no web address at all; only XML namespace names (never fetched) remain
+    assert "https://" not in text
+    assert set(re.findall(r"http://([^/\"']+)", text)) <= {"www.w3.org"}
+    for m in MINERALS:
+        assert f"id='radar-{m}'" in text
+
+
+def test_report_contents(report):
+    text = report.read_text(encoding="utf-8")
+    assert "Rare earths" in text and "Upstream development support" in text
+    assert "usgs_mcs" in text and "baci_hs92" in text          # sources shown
+    assert "lithium ores (spodumene, petalite) have no HS code" in text   # reasons shown
+
+
+def test_japanese_report(tmp_path):
+    out = tmp_path / "ja.html"
+    r = CliRunner().invoke(app, ["assess", "--year", "2024", "-m", "copper", "--lang", "ja", "--out", str(out),
+                                 "--trend-years", "2"])
+    assert r.exit_code == 0, r.output
+    text = out.read_text(encoding="utf-8")
+    assert "国別埋蔵寡占度" in text and "銅" in text and "リサイクル支援" in text
+
+
+@pytest.mark.browser
+def test_renders_in_headless_chromium(report, tmp_path):
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver):
+        pytest.skip("chromium / chromedriver not installed (apt-get install chromium chromium-driver)")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *a, **k):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(report.parent))
+    with socketserver.TCPServer(("127.0.0.1", 0), handler) as httpd:
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        port = httpd.server_address[1]
+        opts = webdriver.ChromeOptions()
+        opts.binary_location = chromium
+        for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,1000"):
+            opts.add_argument(a)
+        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        drv = webdriver.Chrome(service=Service(driver), options=opts)
+        try:
+            drv.get(f"http://127.0.0.1:{port}/{report.name}")
+            drawn = drv.execute_script("""
+                return Array.from(document.querySelectorAll('.radar')).map(function(el){
+                  var p = el.querySelector('.scatterlayer path.js-fill, .scatterlayer path');
+                  return [el.id, el.querySelectorAll('svg.main-svg').length, p ? p.getAttribute('d').length : 0];
+                });""")
+            assert len(drawn) == len(MINERALS)
+            for rid, nsvg, dlen in drawn:
+                assert nsvg >= 1 and dlen > 20, (rid, nsvg, dlen)
+            resources = drv.execute_script(
+                "return performance.getEntriesByType('resource').map(function(e){return e.name;});")
+            assert resources == []
+            severe = [e for e in drv.get_log("browser") if e["level"] == "SEVERE"]
+            assert severe == [], severe
+            shot = tmp_path / "report.png"
+            drv.save_screenshot(str(shot))
+            assert shot.stat().st_size > 20_000
+            rows = drv.execute_script("return document.querySelectorAll('#overview-table tbody tr').length;")
+            assert rows == len(MINERALS)
+        finally:
+            drv.quit()
