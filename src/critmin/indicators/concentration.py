@@ -88,7 +88,7 @@ def country_hhi(df: pd.DataFrame, by: list[str], *, value: str = "value", countr
     --------
     >>> d = pd.DataFrame({"g": 1, "country": ["A", "B", "OTH"], "value": [50.0, 30.0, 20.0]})
     >>> r = country_hhi(d, ["g"]).iloc[0]
-    >>> round(r.hhi_lower, 4), round(r.hhi_upper, 4), round(r.hhi, 4)
+    >>> float(round(r.hhi_lower, 4)), float(round(r.hhi_upper, 4)), float(round(r.hhi, 4))
     (0.34, 0.38, 0.38)
     """
     if rule not in RESIDUAL_RULES:

@@ -76,7 +76,7 @@ def volatility(prices: pd.DataFrame, *, years: list[int], window: int = 10, min_
 
     >>> p = pd.DataFrame({"mineral": "x", "series": "s", "rank": 0,
     ...                   "year": range(2011, 2021), "value": [1, 2] * 5})
-    >>> round(volatility(p, years=[2020])["value"].iloc[0], 4)
+    >>> round(float(volatility(p, years=[2020])["value"].iloc[0]), 4)
     0.7306
     """
     if measure not in MEASURES:
