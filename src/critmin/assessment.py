@@ -183,12 +183,7 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
 
     # -- trade (all importers at once) ------------------------------------------------------------
     imp = list(countries) if countries is not None else None
-    flows = {}
-    for stage in ("concentrate", "refined"):
-        q = store.trade(stage=stage, minerals=minerals, importers=imp, variable="quantity")
-        v = store.trade(stage=stage, minerals=minerals, importers=imp, variable="value")
-        flows[stage] = import_stability.prepare_trade(q, v)
-    fl = pd.concat(flows.values(), ignore_index=True)
+    fl = import_stability.prepare_trade(store.trade_flows(minerals=minerals, importers=imp))
     trade_src = store.sql("""SELECT m.mineral, m.stage, string_agg(DISTINCT o.source || ':' || o.edition, '; ')
                              AS sources FROM obs o JOIN hs_map m ON o.hs = m.hs WHERE o.dataset='trade'
                              AND o.variable = 'value' GROUP BY ALL""")

@@ -223,6 +223,30 @@ class Store:
             FROM obs o JOIN hs_map m ON o.hs = m.hs
             WHERE {' AND '.join(where)}""", params)
 
+    def trade_flows(self, *, stages: Iterable[str] = ("concentrate", "refined"),
+                    minerals: Iterable[str] | None = None,
+                    importers: Iterable[str] | None = None) -> pd.DataFrame:
+        """Bilateral flows with quantity ``q`` (t) and value ``v`` (kUSD) side by side, one scan.
+
+        Columns: mineral, stage, hs, content_basis, importer, exporter, year, q, v
+        (``q`` is NaN where the source reports no quantity).
+        """
+        stages = list(stages)
+        where = ["o.dataset = 'trade'", f"m.stage IN ({', '.join('?' * len(stages))})"]
+        params: list = stages
+        for col, vals in (("m.mineral", minerals), ("o.country", importers)):
+            if vals is not None:
+                vals = list(vals)
+                where.append(f"{col} IN ({', '.join('?' * len(vals))})" if vals else "FALSE")
+                params = params + vals
+        return self.sql(f"""
+            SELECT m.mineral, m.stage, o.hs, m.content_basis, o.country AS importer, o.partner AS exporter,
+                   o.year, sum(o.value) FILTER (WHERE o.variable = 'quantity') AS q,
+                   sum(o.value) FILTER (WHERE o.variable = 'value') AS v
+            FROM obs o JOIN hs_map m ON o.hs = m.hs
+            WHERE {' AND '.join(where)}
+            GROUP BY ALL""", params)
+
     # -- imports -------------------------------------------------------------------------
     def add(self, df: pd.DataFrame, *, source: str, edition: str, origin: str, sha256: str) -> Path:
         """Add validated observations as one import (atomic). Returns the Parquet path."""

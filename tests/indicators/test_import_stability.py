@@ -74,11 +74,11 @@ def test_governance_normalisation_and_carry_forward():
 
 
 def test_prepare_trade_imputes_missing_quantity_and_converts_compounds():
-    base = {"mineral": "lithium", "stage": "refined", "importer": "JPN", "year": 2020, "shared": ""}
-    q = pd.DataFrame([{**base, "hs": "283691", "exporter": "CHL", "value": 100.0, "content_basis": "Li2CO3"}])
-    v = pd.DataFrame([{**base, "hs": "283691", "exporter": "CHL", "value": 1000.0, "content_basis": "Li2CO3"},
-                      {**base, "hs": "283691", "exporter": "ARG", "value": 500.0, "content_basis": "Li2CO3"}])
-    f = prepare_trade(q, v).set_index("exporter")
+    base = {"mineral": "lithium", "stage": "refined", "importer": "JPN", "year": 2020, "hs": "283691",
+            "content_basis": "Li2CO3"}
+    fl = pd.DataFrame([{**base, "exporter": "CHL", "q": 100.0, "v": 1000.0},
+                       {**base, "exporter": "ARG", "q": np.nan, "v": 500.0}])
+    f = prepare_trade(fl).set_index("exporter")
     # ARG: no quantity → 500 kUSD × (100 t / 1000 kUSD) = 50 t, then × Li fraction of Li2CO3
     assert f.loc["ARG", "q"] == pytest.approx(50 * 0.18786, rel=1e-3)
     assert f.loc["CHL", "q"] == pytest.approx(100 * 0.18786, rel=1e-3)

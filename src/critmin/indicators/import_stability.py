@@ -43,37 +43,37 @@ VARIANTS = ("weighted_hhi", "product", "geopolrisk")
 DOMESTIC = "domestic"
 
 
-def prepare_trade(qty: pd.DataFrame, val: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Trade flows (store.trade() rows) → ``importer, exporter, mineral, stage, year, q, imputed``.
+def prepare_trade(flows: pd.DataFrame) -> pd.DataFrame:
+    """Trade flows (``Store.trade_flows()`` rows: ..., q, v) → ``importer, exporter, mineral, stage,
+    year, q, imputed``.
 
-    Quantities in content terms where the code's basis has a stoichiometry;
-    missing quantities imputed from unit values (flag ``imputed``).
+    Quantities in content terms where the code's basis has a stoichiometry; missing quantities
+    imputed from unit values (flag ``imputed``).
     """
     key = ["mineral", "stage", "hs", "importer", "exporter", "year"]
-    q = qty[key + ["value", "content_basis"]].rename(columns={"value": "q"})
-    if val is not None and len(val):
-        v = val[key + ["value", "content_basis"]].rename(columns={"value": "v"})
-        m = v.merge(q[key + ["q"]], on=key, how="left")
+    m = flows[key + ["q", "v", "content_basis"]]
+    if "v" in m and m["v"].notna().any():
         has = m["q"].notna() & m["v"].gt(0)
-        uv_imp = (m[has].groupby(["importer", "hs", "year"])[["q", "v"]].sum())
+        mh = m[has]
+        uv_imp = mh.groupby(["importer", "hs", "year"])[["q", "v"]].sum()
         uv_imp = (uv_imp["q"] / uv_imp["v"]).rename("qpv_imp")
-        uv_w = m[has].groupby(["hs", "year"])[["q", "v"]].sum()
+        uv_w = mh.groupby(["hs", "year"])[["q", "v"]].sum()
         uv_w = (uv_w["q"] / uv_w["v"]).rename("qpv_w")
-        uv_all = m[has].groupby("hs")[["q", "v"]].sum()
+        uv_all = mh.groupby("hs")[["q", "v"]].sum()
         uv_all = (uv_all["q"] / uv_all["v"]).rename("qpv_all")
-        m = (m.join(uv_imp, on=["importer", "hs", "year"]).join(uv_w, on=["hs", "year"])
-              .join(uv_all, on="hs"))
         miss = m["q"].isna()
-        factor = m["qpv_imp"].fillna(m["qpv_w"]).fillna(m["qpv_all"])
-        m["imputed"] = miss & factor.notna()
-        m.loc[miss, "q"] = m.loc[miss, "v"] * factor[miss]
-        q = m[key + ["q", "content_basis", "imputed"]]
+        mm = m[miss].join(uv_imp, on=["importer", "hs", "year"]).join(uv_w, on=["hs", "year"]).join(
+            uv_all, on="hs")
+        factor = mm["qpv_imp"].fillna(mm["qpv_w"]).fillna(mm["qpv_all"])
+        m = m.assign(imputed=False)
+        m.loc[miss, "q"] = mm["v"] * factor
+        m.loc[miss, "imputed"] = factor.notna()
     else:
-        q = q.assign(imputed=False)
-    factor = q["content_basis"].map({b: f for b, (_, f) in STOICHIOMETRY.items()}).fillna(1.0)
-    q = q.assign(q=q["q"] * factor)
-    q = q[(q["importer"] != q["exporter"]) & q["q"].notna() & (q["q"] > 0)]
-    return q.groupby(["mineral", "stage", "importer", "exporter", "year"], as_index=False,
+        m = m.assign(imputed=False)
+    factor = m["content_basis"].map({b: f for b, (_, f) in STOICHIOMETRY.items()}).fillna(1.0)
+    m = m.assign(q=m["q"] * factor)
+    m = m[(m["importer"] != m["exporter"]) & m["q"].notna() & (m["q"] > 0)]
+    return m.groupby(["mineral", "stage", "importer", "exporter", "year"], as_index=False,
                      observed=True).agg(q=("q", "sum"), imputed=("imputed", "sum"))
 
 
