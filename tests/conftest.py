@@ -18,6 +18,15 @@ def raw_dir() -> Path:
     return RAW
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_home(tmp_path_factory):
+    """No test ever reads or writes the real per-user data directory."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CRITMIN_HOME", str(tmp_path_factory.mktemp("critmin-home")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture()
 def user_dir(tmp_path, monkeypatch) -> Path:
     """An empty per-user data directory for store tests."""

@@ -285,7 +285,9 @@ _DEFAULT: Store | None = None
 def default_store() -> Store:
     """The process-wide default store (shipped data + user imports), created lazily."""
     global _DEFAULT
-    if _DEFAULT is None:
+    if _DEFAULT is None or _DEFAULT.home != user_dir():
+        if _DEFAULT is not None:
+            _DEFAULT.close()
         _DEFAULT = Store()
     return _DEFAULT
 
