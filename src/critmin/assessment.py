@@ -114,10 +114,34 @@ class Inputs:
         res = _pick_source(res[np.isfinite(res["value"])], RESERVE_PRIORITY)
         self.reserves_obs = res
         self.reserves = self._hhi(res, window=1)
+        self.reserve_life = self._reserve_life(store, minerals)
         rec = store.load("recycling", minerals=minerals)
         self.secondary = secondary.secondary_risk(rec, minerals)
         self.prices = self._price_series()
         self.gov_obs = store.load("governance")
+
+    @staticmethod
+    def _reserve_life(store, minerals) -> pd.DataFrame:
+        """Reserve life (可採年数) per USGS edition: world reserves / world mine production of the
+        edition's latest production year, both in tonnes of the same basis."""
+        from .units import MASS_TO_T
+
+        cols = ["mineral", "edition", "reserves_t", "production_t", "production_year", "life_years"]
+        r = store.load("reserves", minerals=minerals, countries=["WLD"], sources=["usgs_mcs"],
+                       variables=["quantity"], editions="all")
+        p = store.load("mine_production", minerals=minerals, countries=["WLD"], sources=["usgs_mcs"],
+                       variables=["quantity"], editions="all")
+        if r.empty or p.empty:
+            return pd.DataFrame(columns=cols)
+        for d in (r, p):
+            d["t"] = d["value"] * d["unit"].map(MASS_TO_T)
+        p = p.sort_values("year").drop_duplicates(["mineral", "edition"], keep="last")
+        m = r.merge(p, on=["mineral", "edition"], suffixes=("_r", "_p"))
+        m = m[(m["basis_r"] == m["basis_p"]) & m["t_r"].notna() & m["t_p"].gt(0)]
+        out = pd.DataFrame({"mineral": m["mineral"], "edition": m["edition"], "reserves_t": m["t_r"],
+                            "production_t": m["t_p"], "production_year": m["year_p"],
+                            "life_years": m["t_r"] / m["t_p"]})
+        return out.reset_index(drop=True)
 
     def _hhi(self, obs: pd.DataFrame, window: int | None = None) -> pd.DataFrame:
         w = self.method.window if window is None else window
@@ -283,7 +307,7 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
     recs["score"] = normalise.scale(recs, method=method.normalisation, anchors=anchors).clip(0, 1)
     recs["sources"] = recs["sources"].fillna("")
     recs["reason"] = recs["reason"].fillna("")
-    details = {"import_shares": shares, "production_obs": inp.production_obs, "reserves_obs": inp.reserves_obs,
+    details = {"reserve_life": inp.reserve_life, "import_shares": shares, "production_obs": inp.production_obs, "reserves_obs": inp.reserves_obs,
                "prices": inp.prices, "governance": g}
     return recs, details
 
@@ -325,6 +349,13 @@ def _inputs_dict(rec: pd.Series, details: dict, top: int = 12) -> dict:
         if pd.notna(rec["value"]):
             o = obs[(obs["mineral"] == rec["mineral"]) & (obs["year"] == d["data_year"])]
             sh = concentration.country_shares(o, ["mineral"]).sort_values("share", ascending=False)
+            if ind == "reserve_concentration":
+                rl = details["reserve_life"]
+                rl = rl[rl["mineral"] == rec["mineral"]].sort_values("edition")
+                if len(rl):
+                    d["reserve_life_years"] = {e: round(float(v), 1) for e, v in zip(rl["edition"], rl["life_years"])}
+                    if len(rl) > 1:
+                        d["reserve_life_change"] = round(float(rl["life_years"].iloc[-1] / rl["life_years"].iloc[0] - 1), 4)
             d.update({"hhi": rec["hhi"], "residual_share": rec["residual_share"],
                       "n_countries": int(rec["n_countries"]), "total": rec["total"], "unit": rec["unit"],
                       "basis": rec["basis"],

@@ -181,6 +181,12 @@ def render_assessment(records: pd.DataFrame, *, trend: pd.DataFrame | None = Non
         out.append(f"<p class='diag'><b>{ui['diagnosis']}:</b> {html.escape(d.get('diagnosis', ''))}</p><p>"
                    + "".join(f"<span class='tool' data-tool='{t}'>{html.escape(TOOL_LABELS[lang][t])}</span>"
                              for t in d.get("tools", [])) + "</p>")
+        if "reserve_concentration" in rec.index:
+            rl = (rec.at["reserve_concentration", "inputs"] or {}).get("reserve_life_years")
+            if rl:
+                txt = " → ".join(f"{e}: {v:.0f}" for e, v in rl.items())
+                out.append(f"<p class='small'><b>{ui['reserve_life']}:</b> {html.escape(txt)} "
+                           f"({ui['years_unit']}; USGS world reserves / world mine production)</p>")
         out.append("<div class='grid'>")
         fid = f"radar-{m}"
         figs[fid] = _radar(scores, lang, mname[m])
