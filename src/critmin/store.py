@@ -141,6 +141,7 @@ class Store:
             import duckdb
 
             con = duckdb.connect(":memory:")
+            con.execute("SET enable_progress_bar = false")
             flist = ", ".join("'" + str(f).replace("'", "''") + "'" for f in self.files())
             con.execute(f"CREATE VIEW obs_all AS SELECT * FROM read_parquet([{flist}])")
             key = ", ".join(k for k in schema.KEY if k != "edition")
