@@ -100,6 +100,25 @@ def _src(df: pd.DataFrame, by: list[str]) -> pd.Series:
         lambda s: "; ".join(sorted(set(s))))
 
 
+class Held(dict):
+    """Tables kept in ``DataFrame.attrs``: compared by identity and never deep-copied, so that
+    pandas operations on the result (concat, merge, printing slices) stay cheap and safe."""
+
+    def __eq__(self, other) -> bool:
+        return self is other
+
+    def __ne__(self, other) -> bool:
+        return self is not other
+
+    __hash__ = object.__hash__
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __copy__(self):
+        return self
+
+
 class Inputs:
     """Supply-side inputs read once from the store and reused for any importer/year."""
 
@@ -146,7 +165,9 @@ class Inputs:
     def _hhi(self, obs: pd.DataFrame, window: int | None = None) -> pd.DataFrame:
         w = self.method.window if window is None else window
         if obs.empty:
-            return pd.DataFrame(columns=["mineral", "year"])
+            return pd.DataFrame(columns=["mineral", "year", "hhi", "hhi_lower", "hhi_upper", "hhi_named_only",
+                                         "residual_share", "n_countries", "total", "top_country", "top_share",
+                                         "rule", "sources", "unit", "basis"])
         d = concentration.pool_window(obs, w) if w > 1 else obs
         h = concentration.country_hhi(d, ["mineral", "year"], rule=self.method.residual_rule)
         src = _src(obs, ["mineral", "year"]).rename("sources").reset_index()
@@ -444,5 +465,5 @@ def assess(country: str | Iterable[str] = "JPN", year: int | Iterable[int] | Non
                                         "reason", "rule", "inputs", "sources"]]
     out.attrs["method"] = method.as_dict()
     out.attrs["minerals"] = diagnose(recs, thresholds=method.thresholds, lang=lang)
-    out.attrs["details"] = details
+    out.attrs["details"] = Held(details)
     return out

@@ -1,0 +1,321 @@
+"""Policy files (政策評価ツール, SPEC §2.4): validated models of typed interventions.
+
+A policy is a YAML or JSON file holding one or more interventions on the data::
+
+    name: ree_diversification
+    country: JPN
+    year: 2024
+    interventions:
+      - type: offtake
+        mineral: rare_earths
+        country: AUS
+        stage: refined
+        quantity_t: 3000
+        cost: {project_cost: 250, equity_share: 0.5}
+
+Every quantity is in tonnes per year. Mine and refinery outputs are in the basis of the
+production tables (contained metal, REO ...); ``content`` converts them to the tonnes of the
+product as traded (gross ore or concentrate), the unit of the trade data.
+
+Costs (the JOGMEC finance terms of SPEC §2.9 as parameters) give the public budget an
+intervention commits::
+
+    budget = amount + project_cost × (equity_share + loan_share
+                                      + guarantee_share × (guarantee_loss_rate − guarantee_fee × years))
+
+i.e. a direct outlay, plus the equity and loan capital committed, plus the expected loss on a
+guarantee net of the fees it earns. The shares are bounded by the 2021 terms: loans up to 80 %
+(rare metals; 70 % base metals), equity below 100 %, guarantees up to 90 %, fees 0.1–1.55 % a year.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ..errors import DataValidationError
+
+#: How the tonnes an intervention takes out of the importer's imports are spread over partners.
+Rule = Literal["pro_rata", "riskiest_first", "least_risky_first", "none"]
+Stage = Literal["concentrate", "refined"]
+
+MEASURES_DOC = ("mean (sum over minerals of the mean of the scores held before), an indicator id "
+                "(sum over minerals of that score)")
+
+
+class Cost(BaseModel):
+    """Public budget of an intervention (any currency unit; one unit across a policy, e.g. MUSD)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: float = Field(0.0, ge=0, description="direct outlay (subsidy, grant, stock purchase)")
+    project_cost: float = Field(0.0, ge=0, description="total project cost the finance terms apply to")
+    equity_share: float = Field(0.0, ge=0, lt=1, description="JOGMEC equity share (< 100 %)")
+    loan_share: float = Field(0.0, ge=0, le=0.8, description="JOGMEC loan share (≤ 80 % rare metals)")
+    guarantee_share: float = Field(0.0, ge=0, le=0.9, description="debt guarantee share (≤ 90 %)")
+    guarantee_fee: float = Field(0.0, ge=0, le=0.0155, description="guarantee fee per year (0.1–1.55 %)")
+    guarantee_loss_rate: float = Field(0.0, ge=0, le=1, description="expected loss on the guaranteed debt")
+    years: int = Field(1, ge=1, le=50, description="years the guarantee fee is earned")
+
+    def budget(self) -> float:
+        """The public budget committed (see module docstring)."""
+        g = self.guarantee_share * (self.guarantee_loss_rate - self.guarantee_fee * self.years)
+        return float(self.amount + self.project_cost * (self.equity_share + self.loan_share + g))
+
+    @model_validator(mode="after")
+    def _non_negative(self):
+        if self.budget() < 0:
+            raise ValueError("the guarantee fees exceed the committed budget (negative cost); "
+                             "check guarantee_fee, years and guarantee_loss_rate")
+        return self
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Optional[str] = Field(None, description="label (default: type and mineral)")
+    mineral: str = Field(..., description="mineral id or name (e.g. rare_earths, cobalt)")
+    cost: Optional[Cost] = None
+    note: str = ""
+
+    @field_validator("mineral")
+    @classmethod
+    def _mineral(cls, v: str) -> str:
+        from ..catalogue import check_mineral
+
+        return check_mineral(v)
+
+    @property
+    def label(self) -> str:
+        return self.name or f"{self.type}:{self.mineral}"  # type: ignore[attr-defined]
+
+    @property
+    def budget(self) -> float:
+        return self.cost.budget() if self.cost else 0.0
+
+
+def _iso3(v: str) -> str:
+    from ..countries import check_iso3
+
+    return check_iso3(v)
+
+
+class Offtake(_Base):
+    """Upstream equity / offtake: the importer's companies take tonnes of a mine's or country's output."""
+
+    type: Literal["offtake"]
+    country: str = Field(..., description="ISO3 of the producing country C")
+    stage: Stage = "concentrate"
+    quantity_t: Optional[float] = Field(None, gt=0, description="t/yr in the production basis")
+    share: Optional[float] = Field(None, gt=0, le=1, description="share of the mine's or C's output")
+    content: float = Field(1.0, gt=0, le=1, description="content of the traded product (grade)")
+    mine: Optional[str] = Field(None, description="the mine's name (label)")
+    mine_output_t: Optional[float] = Field(None, gt=0, description="the mine's output (default: C's)")
+    displaces: Rule = "pro_rata"
+
+    _c = field_validator("country")(classmethod(lambda cls, v: _iso3(v)))
+
+    @model_validator(mode="after")
+    def _one_quantity(self):
+        if (self.quantity_t is None) == (self.share is None):
+            raise ValueError("give exactly one of quantity_t (t/yr) or share (0–1 of the output)")
+        return self
+
+
+class NewMine(_Base):
+    """A new mine or capacity in country C adding tonnes to world production (and reserves)."""
+
+    type: Literal["new_mine"]
+    country: str
+    capacity_t: float = Field(..., gt=0, description="t/yr added to C's mine production")
+    reserves_t: Optional[float] = Field(None, gt=0, description="t added to C's reserves")
+
+    _c = field_validator("country")(classmethod(lambda cls, v: _iso3(v)))
+
+
+class Smelter(_Base):
+    """Domestic smelter/refinery: refined output from imported concentrate."""
+
+    type: Literal["smelter"]
+    capacity_t: float = Field(..., gt=0, description="refined output, t/yr")
+    feed_from: Optional[dict[str, float]] = Field(
+        None, description="concentrate suppliers and shares {ISO3: share}; default: current partners")
+    feed_content: float = Field(1.0, gt=0, le=1, description="content of the concentrate feed")
+    recovery: float = Field(1.0, gt=0, le=1, description="refinery recovery")
+    displaces: Rule = "pro_rata"
+
+    @field_validator("feed_from")
+    @classmethod
+    def _feed(cls, v):
+        if v is None:
+            return v
+        if not v:
+            raise ValueError("feed_from is empty; give {ISO3: share} or leave it out")
+        out = {_iso3(k): float(s) for k, s in v.items()}
+        if any(s <= 0 for s in out.values()):
+            raise ValueError("feed_from shares must be positive")
+        tot = sum(out.values())
+        return {k: s / tot for k, s in out.items()}
+
+
+class Stockpile(_Base):
+    """A stockpile of N days of domestic demand."""
+
+    type: Literal["stockpile"]
+    days: float = Field(..., gt=0, le=365, description="days of domestic demand held")
+    demand_t: Optional[float] = Field(None, gt=0, description="annual demand (default: apparent)")
+
+
+class Substitution(_Base):
+    """Substitution or less use: demand cut by a share or by tonnes."""
+
+    type: Literal["substitution"]
+    share: Optional[float] = Field(None, gt=0, lt=1, description="fraction of demand cut")
+    quantity_t: Optional[float] = Field(None, gt=0, description="t/yr of demand cut")
+    demand_t: Optional[float] = Field(None, gt=0)
+    displaces: Rule = "pro_rata"
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.quantity_t is None) == (self.share is None):
+            raise ValueError("give exactly one of share (0–1) or quantity_t (t/yr)")
+        if self.displaces == "none":
+            raise ValueError("a demand cut must take imports out: use pro_rata, riskiest_first or "
+                             "least_risky_first")
+        return self
+
+
+class Recycling(_Base):
+    """Recycling support: secondary supply +X t/yr displacing imports at a rate below 1."""
+
+    type: Literal["recycling"]
+    quantity_t: float = Field(..., gt=0, description="secondary supply added, t/yr")
+    displacement_rate: float = Field(0.8, ge=0, lt=1, description="imports displaced per t recycled")
+    demand_t: Optional[float] = Field(None, gt=0)
+    displaces: Rule = "pro_rata"
+
+
+class SupplyShock(_Base):
+    """A supply shock for stress tests: an exporter's ban or quota on the importer's imports."""
+
+    type: Literal["supply_shock"]
+    country: str = Field(..., description="ISO3 of the exporter")
+    stage: Stage = "refined"
+    kind: Literal["export_ban", "quota"] = "export_ban"
+    fraction: Optional[float] = Field(None, gt=0, le=1, description="share of its exports cut")
+    replaced: Literal["pro_rata", "none"] = "pro_rata"
+
+    _c = field_validator("country")(classmethod(lambda cls, v: _iso3(v)))
+
+    @model_validator(mode="after")
+    def _frac(self):
+        if self.kind == "export_ban":
+            if self.fraction not in (None, 1.0):
+                raise ValueError("an export_ban cuts everything (fraction 1); use kind: quota")
+            self.fraction = 1.0
+        elif self.fraction is None or self.fraction >= 1:
+            raise ValueError("a quota needs fraction (the share cut, 0 < fraction < 1)")
+        return self
+
+
+Intervention = Annotated[Union[Offtake, NewMine, Smelter, Stockpile, Substitution, Recycling, SupplyShock],
+                         Field(discriminator="type")]
+TYPES = ("offtake", "new_mine", "smelter", "stockpile", "substitution", "recycling", "supply_shock")
+
+
+class Policy(BaseModel):
+    """A named set of interventions for one importer (default JPN) and assessment year."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "policy"
+    title: str = ""
+    country: str = "JPN"
+    year: Optional[int] = Field(None, ge=1990, le=2100)
+    measure: str = Field("mean", description=MEASURES_DOC)
+    budget: Optional[float] = Field(None, ge=0)
+    interventions: list[Intervention] = Field(..., min_length=1)
+
+    _c = field_validator("country")(classmethod(lambda cls, v: _iso3(v)))
+
+    @field_validator("measure")
+    @classmethod
+    def _measure(cls, v: str) -> str:
+        from ..diagnosis import INDICATORS
+
+        if v not in ("mean",) + INDICATORS:
+            raise ValueError(f"unknown measure {v!r}; use 'mean' or one of {list(INDICATORS)}")
+        return v
+
+    @model_validator(mode="after")
+    def _unique(self):
+        seen = set()
+        for iv in self.interventions:
+            if iv.label in seen:
+                raise ValueError(f"two interventions are labelled {iv.label!r}: give each a distinct name")
+            seen.add(iv.label)
+        return self
+
+    @property
+    def minerals(self) -> list[str]:
+        return sorted({iv.mineral for iv in self.interventions})
+
+    def subset(self, labels) -> "Policy":
+        """The policy with only the interventions labelled ``labels`` (in file order)."""
+        keep = [iv for iv in self.interventions if iv.label in set(labels)]
+        return self.model_copy(update={"interventions": keep, "name": self.name + "[" + "+".join(
+            iv.label for iv in keep) + "]"})
+
+
+def _explain(exc: ValidationError, file: str | None) -> DataValidationError:
+    errs = exc.errors()
+    lines = []
+    for e in errs[:8]:
+        loc = ".".join(str(p) for p in e["loc"])
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "union_tag_invalid" or e["type"] == "union_tag_not_found":
+            msg = f"unknown or missing intervention type; use one of {list(TYPES)}"
+        elif e["type"] == "extra_forbidden":
+            msg = "unknown field (check the spelling; see `critmin policy evaluate --help` and the examples)"
+        elif e["type"] == "missing":
+            msg = "required field missing"
+        lines.append(f"{loc}: {msg}" + (f" (found {e['input']!r})" if e["type"] not in (
+            "missing", "union_tag_not_found") and not isinstance(e.get("input"), dict) else ""))
+    first = errs[0]
+    return DataValidationError("invalid policy: " + "; ".join(lines), file=file,
+                               field=".".join(str(p) for p in first["loc"]) or None,
+                               fix="correct the named field(s); examples/policies/ holds valid files")
+
+
+def parse_policy(data: dict | Policy, *, file: str | None = None) -> Policy:
+    """Validate a policy dict (as read from YAML/JSON) into a :class:`Policy`."""
+    if isinstance(data, Policy):
+        return data
+    if not isinstance(data, dict):
+        raise DataValidationError("a policy must be a mapping with an 'interventions' list", file=file,
+                                  found=type(data).__name__, fix="see examples/policies/")
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        raise _explain(exc, file) from None
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Read and validate a policy file (``.yaml``/``.yml`` with a safe loader, or ``.json``)."""
+    p = Path(path)
+    if not p.is_file():
+        raise DataValidationError("policy file not found", file=str(p), fix="check the path")
+    text = p.read_text(encoding="utf-8")
+    try:
+        if p.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+    except Exception as exc:  # noqa: BLE001 - parser errors carry the line
+        raise DataValidationError(f"cannot parse the policy file ({exc})", file=str(p),
+                                  fix="fix the YAML/JSON syntax at the position shown") from None
+    return parse_policy(data, file=str(p))
