@@ -247,7 +247,7 @@ def _print_table(recs, lang: str) -> None:
                       f"and the report). Ranked by the mean of the scored indicators, minerals with at "
                       f"least 4 of 6 scored first.", caption_justify="left", pad_edge=False)
     t.add_column("#", justify="right")
-    t.add_column("mineral", no_wrap=True, max_width=24)
+    t.add_column("mineral", no_wrap=True, max_width=30)
     for i in INDICATORS:
         t.add_column(SHORT[lang][i], justify="right")
     t.add_column("mean", justify="right")
