@@ -21,7 +21,6 @@ from . import catalogue
 from .diagnosis import INDICATORS, diagnose
 from .errors import DataValidationError, UnknownNameError, did_you_mean
 from .indicators import concentration, governance, import_stability, normalise, price, secondary
-from .schema import OTHER, WORLD
 
 PRODUCTION_PRIORITY = ("wmd", "usgs_mcs", "bgs_wms")
 RESERVE_PRIORITY = ("usgs_mcs", "busch_usgs2024")
@@ -124,7 +123,6 @@ class Inputs:
 
     def __init__(self, store, method: Method, minerals: list[str]) -> None:
         self.store, self.method, self.minerals = store, method, minerals
-        m = method
         prod = store.load("mine_production", minerals=minerals, variables=["quantity"])
         prod = _pick_source(prod[np.isfinite(prod["value"])], PRODUCTION_PRIORITY)
         self.production_obs = prod

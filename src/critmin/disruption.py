@@ -730,13 +730,9 @@ def render_html(title: str, sections: list[tuple[str, str, list[dict]]], *, bann
 
 def write_html(path: str | Path, text: str, *, private: bool = False) -> Path:
     """Write a report; ``private=True`` (it holds confidential data) → owner-only mode 0600."""
-    from .stockpile import write_private
+    from .report.io import write_text_atomic
 
-    path = Path(path)
-    if private:
-        return write_private(path, text)
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_text_atomic(path, text, private=private)
 
 
 def table_html(rows: list[dict], cols: list[str], fmt: Mapping[str, str] | None = None) -> str:

@@ -49,7 +49,6 @@ them is written owner-only (mode 0600, :func:`write_private`).
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -226,15 +225,9 @@ def _stock_rows_yaml(text: str, f: str) -> list[dict]:
 
 def write_private(path: str | Path, text: str) -> Path:
     """Write ``text`` to ``path`` readable and writable by the owner only (mode 0600)."""
-    path = Path(path)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # an existing file keeps its old mode under O_CREAT
-    except (AttributeError, OSError):  # pragma: no cover - platforms without fchmod
-        pass
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    return path
+    from .report.io import write_text_atomic
+
+    return write_text_atomic(path, text, private=True)
 
 
 # -- consumption ---------------------------------------------------------------------------------

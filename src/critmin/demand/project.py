@@ -27,8 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError, UnknownNameError, did_you_mean
-from .models import (DEPLOYMENT_UNITS, FAMILY_BASE, Battery, DatasetIntensity, Intensity, IntensityRef,
-                     Scenario, Technology, parse_intensity_unit)
+from .models import (DEPLOYMENT_UNITS, FAMILY_BASE, Battery, DatasetIntensity, Intensity, Scenario, Technology, parse_intensity_unit)
 
 #: Columns of :func:`project`'s table (one row per technology, component, mineral and year).
 PROJECTION_COLUMNS = ["scenario", "technology", "component", "mineral", "year", "deployment",

@@ -128,19 +128,6 @@ def render(proj: pd.DataFrame, out: pd.DataFrame) -> str:
 
 def write(proj: pd.DataFrame, out: pd.DataFrame, path: str | Path) -> Path:
     """Write the report to ``path`` (atomically)."""
-    import os
-    import tempfile
+    from ..report.io import write_text_atomic
 
-    path = Path(path)
-    text = render(proj, out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".html")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text_atomic(path, render(proj, out))

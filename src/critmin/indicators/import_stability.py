@@ -30,7 +30,6 @@ importer, re-imports) is excluded. Over a window, quantities are pooled first.
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ..units import STOICHIOMETRY

@@ -113,19 +113,6 @@ def render_report(table: pd.DataFrame, *, lang: str = "en", ranking: pd.DataFram
 
 def write_report(table: pd.DataFrame, path: str | Path, **kw) -> Path:
     """Write the policy report to ``path`` atomically."""
-    import os
-    import tempfile
+    from ..report.io import write_text_atomic
 
-    path = Path(path)
-    text = render_report(table, **kw)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".html")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text_atomic(path, render_report(table, **kw))

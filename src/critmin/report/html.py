@@ -260,19 +260,6 @@ def render_assessment(records: pd.DataFrame, *, trend: pd.DataFrame | None = Non
 
 def write_assessment(records: pd.DataFrame, path: str | Path, **kw) -> Path:
     """Write the report to ``path`` atomically (temporary file, then rename)."""
-    import os
-    import tempfile
+    from .io import write_text_atomic
 
-    path = Path(path)
-    text = render_assessment(records, **kw)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".html")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text_atomic(path, render_assessment(records, **kw))
