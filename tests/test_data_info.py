@@ -55,8 +55,8 @@ def test_sources_have_checksums(info):
     names = {s["name"] for s in info["sources"]}
     assert {"usgs_mcs", "baci_hs92", "wgi", "pink_sheet"} <= names
     for s in info["sources"]:
-        if s["name"] == "usgs_mcs":
-            assert isinstance(s["sha256"], (str, dict)) and s["sha256"]
+        assert isinstance(s["sha256"], str) and len(s["sha256"]) == 64
+        assert all(len(v) == 64 for v in s["files"].values())
 
 
 def test_info_in_a_fresh_process_is_quick_enough_to_answer():

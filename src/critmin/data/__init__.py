@@ -71,10 +71,15 @@ def info(country: str = "JPN") -> dict:
     sources = []
     for s in man["sources"]:
         files = s.get("files", {})
-        sha = next(iter(files.values())) if len(files) == 1 else {k: v for k, v in files.items()}
+        if len(files) == 1:
+            sha = next(iter(files.values()))
+        else:  # several raw files: the digest of their sorted "path:sha256" lines; each file listed too
+            import hashlib
+
+            sha = hashlib.sha256("\n".join(f"{k}:{v}" for k, v in sorted(files.items())).encode()).hexdigest()
         sources.append({"name": s["id"], "title": s.get("name", ""), "edition": ", ".join(s["editions"]),
                         "licence": s.get("licence", ""), "attribution": s.get("attribution", ""),
-                        "sha256": sha})
+                        "sha256": sha, "files": files})
     for e in read_imports_index(st.home):
         sources.append({"name": e["source"], "title": "user import", "edition": e["edition"],
                         "licence": "", "attribution": e["origin"], "sha256": e["sha256"]})
