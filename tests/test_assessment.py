@@ -11,7 +11,6 @@ import critmin
 from critmin.assessment import Method
 from critmin.cli import app
 from critmin.errors import CritminError
-from critmin.indicators.concentration import country_hhi
 
 IND = ["reserve_concentration", "production_concentration", "import_concentrate", "import_refined",
        "price_volatility", "secondary_supply"]

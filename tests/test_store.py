@@ -1,5 +1,4 @@
 """The store: shipped dataset + user imports, atomic imports, edition precedence, bad input."""
-import json
 
 import pandas as pd
 import pytest

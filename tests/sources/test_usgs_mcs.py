@@ -4,7 +4,6 @@ from __future__ import annotations
 import math
 import time
 
-import pandas as pd
 import pytest
 
 from critmin import schema

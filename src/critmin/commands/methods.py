@@ -51,23 +51,47 @@ def _table(df, title: str, cols: list[str], fmt: dict | None = None) -> None:
 def register(app: typer.Typer) -> None:
     @app.command("compare")
     def compare_cmd(country: str = typer.Option("JPN", help="importing country (ISO3)"),
-                    year: int = typer.Option(2022, help="assessment year"),
+                    year: Optional[int] = typer.Option(None, help="year of the side-by-side table (default 2022, "
+                                                                  "or the last of --years)"),
+                    years: Optional[str] = typer.Option(None, help="years of the trend series, e.g. 2015-2024 "
+                                                                   "(report and json 'series')"),
+                    mineral: Optional[List[str]] = typer.Option(None, "--mineral", "-m",
+                                                                help="minerals in the report (repeatable); "
+                                                                     "default all"),
+                    out: Optional[Path] = typer.Option(None, "--out", help="write a self-contained HTML report"),
                     format: str = typer.Option("table", "--format", help="table or json")) -> None:
         """METI six, EU CRM supply risk and GeoPolRisk per mineral: score, rank and why they disagree."""
+        from ..catalogue import check_mineral
         from ..countries import check_iso3
         from ..errors import CritminError
-        from ..methods.compare import RECORD_COLUMNS, compare
+        from ..methods.compare import RECORD_COLUMNS, compare, series
 
+        ser = None
         try:
-            r = compare(check_iso3(country), year)
+            country = check_iso3(country)
+            yrs = _years(years) if years else None
+            if year is None:
+                year = max(yrs) if yrs else 2022
+            mins = [check_mineral(m) for m in mineral] if mineral else None
+            r = compare(country, year)
+            if yrs or out is not None:
+                ser = series(country, yrs or [year], mins)
         except CritminError as exc:
             _fail(exc)
+        except ValueError as exc:
+            _fail(exc)
+        if out is not None:
+            from ..methods.report import write_compare
+
+            write_compare(out, ser, r, country, yrs or [year], year, mins)
+            typer.echo(f"report written to {out}", err=True)
         if format == "json":
             expl = r.drop_duplicates("mineral")[["mineral", "spread", "why"]]
-            typer.echo(json.dumps({"country": country, "year": year,
-                                   "records": _records(r, RECORD_COLUMNS),
-                                   "disagreements": _records(expl, ["mineral", "spread", "why"])},
-                                  ensure_ascii=False))
+            doc = {"country": country, "year": year, "records": _records(r, RECORD_COLUMNS),
+                   "disagreements": _records(expl, ["mineral", "spread", "why"])}
+            if yrs:
+                doc["series"] = _records(ser, ["mineral", "year", "method", "score"])
+            typer.echo(json.dumps(doc, ensure_ascii=False))
             return
         w = r.pivot_table(index="mineral", columns="method", values="rank", aggfunc="first")
         s = r.pivot_table(index="mineral", columns="method", values="score", aggfunc="first")
@@ -144,28 +168,53 @@ def register(app: typer.Typer) -> None:
                         seed: int = typer.Option(0, help="random seed (same seed, same result)"),
                         top: int = typer.Option(10, help="size of the top tier"),
                         sobol: bool = typer.Option(True, help="Sobol indices of the ranking to each choice"),
+                        sobol_n: int = typer.Option(1024, "--sobol-n", help="Sobol base sample size (SALib: "
+                                                                            "rounded up to a power of 2)"),
+                        sobol_engine: str = typer.Option("auto", "--sobol-engine",
+                                                         help="auto (SALib when installed) | salib | numpy"),
+                        mineral: Optional[List[str]] = typer.Option(None, "--mineral", "-m",
+                                                                    help="minerals with a radar in the report "
+                                                                         "(repeatable); default all"),
+                        out: Optional[Path] = typer.Option(None, "--out", help="write a self-contained HTML "
+                                                                               "report"),
                         format: str = typer.Option("table", "--format", help="table or json")) -> None:
         """Monte Carlo over WGI errors, data ranges and method choices: score bands, rank stability, P(top tier)."""
+        from ..catalogue import check_mineral
         from ..countries import check_iso3
         from ..errors import CritminError
         from ..methods.uncertainty import run
 
         try:
-            res = run(check_iso3(country), year, draws=draws, seed=seed, top=top, sobol=sobol)
+            country = check_iso3(country)
+            mins = [check_mineral(m) for m in mineral] if mineral else None
+            res = run(country, year, draws=draws, seed=seed, top=top, sobol=sobol, sobol_n=sobol_n,
+                      sobol_engine=sobol_engine)
         except CritminError as exc:
             _fail(exc)
+        except (ValueError, ImportError) as exc:
+            _fail(exc)
         s = res["summary"]
+        if out is not None:
+            from ..assessment import assess
+            from ..methods.report import write_uncertainty
+
+            shown = mins or s["mineral"].tolist()
+            base = assess(country, year, [m for m in shown if m in set(s["mineral"])] or None, detail=False)
+            write_uncertainty(out, res, base[["mineral", "indicator", "score"]], country, year, mins, top=top)
+            typer.echo(f"report written to {out}", err=True)
         if format == "json":
             typer.echo(json.dumps({"country": country, "year": year, "draws": draws, "seed": seed,
                                    "records": _records(s, list(s.columns)),
                                    "sobol": _records(res["sobol"], list(res["sobol"].columns))
-                                   if res.get("sobol") is not None else []}, ensure_ascii=False))
+                                   if res.get("sobol") is not None else [],
+                                   "sobol_engine": res.get("sobol_engine")}, ensure_ascii=False))
             return
         _table(s, f"Uncertainty, importer {country}, {year}: {draws:,} draws, seed {seed}", list(s.columns),
                {c: "{:.3f}" for c in s.columns if s[c].dtype.kind == "f"})
         if res.get("sobol") is not None:
             so = res["sobol"]
-            _table(so, "Sensitivity of the ranking (Sobol indices, Spearman distance to the base ranking)",
+            _table(so, "Sensitivity of the ranking (Sobol indices, Spearman distance to the base ranking; "
+                       f"engine: {res.get('sobol_engine')})",
                    list(so.columns), {c: "{:.3f}" for c in so.columns if so[c].dtype.kind == "f"})
 
     @app.command("company")

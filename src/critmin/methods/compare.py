@@ -14,7 +14,6 @@ Method profiles (all on the shipped dataset, one importer and year):
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 METHODS = ("meti", "eu_crm", "geopolrisk")
@@ -93,3 +92,36 @@ def compare(country: str = "JPN", year: int = 2022, *, store=None, gap: int = 10
     order = {m: i for i, m in enumerate(METHODS)}
     return long.sort_values(["mineral", "method"], key=lambda s: s.map(order) if s.name == "method" else s
                             ).reset_index(drop=True)
+
+
+def series(country: str = "JPN", years=(2022,), minerals=None, *, store=None) -> pd.DataFrame:
+    """Each method's score per (mineral, year) over many years: long ``mineral, year, method, score``.
+
+    One vectorised pass per method: :func:`critmin.assessment.compute` for the METI six over all
+    ``years`` at once (the mean of the six scores where ≥ 4 are scored, as the assessment ranks),
+    :func:`critmin.methods.eu_crm.scores` (SR, bottleneck stage) and
+    :func:`critmin.methods.geopolrisk.default` (the riskier stage). Scores are each method's own
+    (not ranks), so they are comparable over time within a method, not across methods.
+    """
+    from ..assessment import compute
+    from ..catalogue import check_mineral
+    from ..diagnosis import INDICATORS
+    from ..store import default_store
+    from . import eu_crm, geopolrisk
+
+    store = store or default_store()
+    years = [int(y) for y in years]
+    mins = [check_mineral(m) for m in minerals] if minerals else None
+    recs, _ = compute(store, countries=[country], years=years, minerals=mins)
+    w = recs.pivot_table(index=["mineral", "year"], columns="indicator", values="score", aggfunc="first")
+    w = w.reindex(columns=list(INDICATORS))
+    meti = w.mean(axis=1).where(w.notna().sum(axis=1) >= 4).rename("score").reset_index()
+    eu = eu_crm.scores(country, years, mins, store=store)[["mineral", "year", "sr"]].rename(columns={"sr": "score"})
+    gp = geopolrisk.default([country], years, mins, store=store)
+    gp = gp[gp["score"].notna()].groupby(["mineral", "year"], as_index=False)["score"].max()
+    out = pd.concat([meti.assign(method="meti"), eu.assign(method="eu_crm"), gp.assign(method="geopolrisk")],
+                    ignore_index=True)
+    out = out[out["score"].notna()].assign(year=lambda d: d["year"].astype(int))
+    order = {m: i for i, m in enumerate(METHODS)}
+    return out[["mineral", "year", "method", "score"]].sort_values(
+        ["mineral", "method", "year"], key=lambda s: s.map(order) if s.name == "method" else s).reset_index(drop=True)

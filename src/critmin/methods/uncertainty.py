@@ -21,8 +21,10 @@ Sobol index is then 0, as it should be), import-stability variant {3}, and partn
 Outputs: per mineral the score distribution (mean, 5/50/95 %), rank (median, 5–95 %), and the
 probability of being in the top tier (rank ≤ ``top``). Global sensitivity: first-order (Saltelli
 2010) and total (Jansen 1999) Sobol indices of the ranking's distance to the base ranking
-(1 − Spearman ρ) to each factor group, with a Saltelli A/B/AB design implemented in NumPy (SALib is
-not a dependency); the estimators are the ones SALib's ``sobol.analyze`` uses. Reproducible: one
+(1 − Spearman ρ) to each factor group. With SALib installed (``pip install salib``) its
+Saltelli design on a scrambled Sobol' sequence (``SALib.sample.sobol``) and ``SALib.analyze.sobol``
+(with bootstrap confidence intervals) are used; without it, a plain Monte Carlo A/B/AB design in
+NumPy with the same estimators (``engine`` says which ran). Reproducible: one
 ``numpy.random.Generator(seed)`` drives everything.
 """
 from __future__ import annotations
@@ -63,6 +65,8 @@ class _Data:
         prod = prod[prod["year"] > latest - 3]
         minerals = sorted(set(fl["mineral"]) & set(prod["mineral"]))
         self.minerals = minerals
+        #: the traded stage whose import-stability indicator the model samples, per mineral
+        self.stage = stage.reindex(minerals)
         g = governance.scores(store.load("governance"), years=list(range(year - 2, year + 1)))
         dom = _domestic(store, [country], minerals)
         self.tables = {}
@@ -90,13 +94,10 @@ class _Data:
         self.n_prod = max(len(t["p"]) for t in self.tables.values())
 
 
-def _evaluate(d: _Data, z_wgi, z_trade, z_prod, choice) -> np.ndarray:
-    """Risk scores (draws × minerals) for standard-normal noise blocks and discrete choices.
-
-    ``choice``: int array (draws × 5): normalisation, window, governance, variant, missing.
-    """
+def _parts(d: _Data, z_wgi, z_trade, z_prod, choice) -> tuple[np.ndarray, np.ndarray]:
+    """Raw ``HHI_P`` and ``IS`` (draws × minerals) before normalisation, for the drawn choices."""
     n, k = z_wgi.shape[0], len(d.minerals)
-    out = np.empty((n, k))
+    hh, iv = np.full((n, k), np.nan), np.full((n, k), np.nan)
     for w_i, w in enumerate((1, 3)):
         rows = np.flatnonzero(choice[:, 1] == w_i)
         if not len(rows):
@@ -123,9 +124,41 @@ def _evaluate(d: _Data, z_wgi, z_trade, z_prod, choice) -> np.ndarray:
         v_w = (s ** 2 * g) @ ind                                          # weighted_hhi (domestic g = 0)
         v_p = ((s ** 2) @ ind + sd ** 2) * ((s * g) @ ind)                # product
         v_g = (q * g) @ ind / qt                                          # geopolrisk
-        isv = np.where(var[:, None] == 0, v_w, np.where(var[:, None] == 1, v_p, v_g))
-        out[rows] = 0.5 * _normalise(hhi_p, choice[rows, 0]) + 0.5 * _normalise(isv, choice[rows, 0])
+        hh[rows] = hhi_p
+        iv[rows] = np.where(var[:, None] == 0, v_w, np.where(var[:, None] == 1, v_p, v_g))
+    return hh, iv
+
+
+def _evaluate(d: _Data, z_wgi, z_trade, z_prod, choice) -> np.ndarray:
+    """Risk scores (draws × minerals) for standard-normal noise blocks and discrete choices.
+
+    ``choice``: int array (draws × 5): normalisation, window, governance, variant, missing.
+    """
+    hh, iv = _parts(d, z_wgi, z_trade, z_prod, choice)
+    out = np.empty_like(hh)
+    for w_i in (0, 1):
+        rows = np.flatnonzero(choice[:, 1] == w_i)
+        if len(rows):
+            out[rows] = 0.5 * _normalise(hh[rows], choice[rows, 0]) + 0.5 * _normalise(iv[rows], choice[rows, 0])
     return out
+
+
+def indicator_scores(hhi_p: np.ndarray, isv: np.ndarray, variant: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sampled raw values on the assessment's own 0–1 scale (its anchors; ``variant`` per draw).
+
+    >>> h, i = indicator_scores(np.array([[0.25]]), np.array([[0.125]]), np.array([0]))
+    >>> float(h[0, 0]), float(i[0, 0])
+    (0.5, 0.5)
+    """
+    from ..indicators.normalise import ANCHORS, VARIANT_ANCHORS, by_anchors
+
+    h = np.asarray(by_anchors(hhi_p.ravel(), ANCHORS["production_concentration"]), float).reshape(hhi_p.shape)
+    i = np.full(isv.shape, np.nan)
+    for v_i, v in enumerate(VARIANTS):
+        rows = np.flatnonzero(np.asarray(variant) == v_i)
+        if len(rows):
+            i[rows] = np.asarray(by_anchors(isv[rows].ravel(), VARIANT_ANCHORS[v]), float).reshape(isv[rows].shape)
+    return np.where(np.isnan(hhi_p), np.nan, h), np.where(np.isnan(isv), np.nan, i)
 
 
 def _normalise(x: np.ndarray, how: np.ndarray) -> np.ndarray:
@@ -150,10 +183,18 @@ def _draw(rng: np.random.Generator, n: int, d: _Data) -> dict:
                                        rng.integers(0, 3, n), rng.integers(0, 2, n)])}
 
 
-def _eval_blocks(d: _Data, b: dict, chunk: int = 2000) -> np.ndarray:
+def _eval_blocks(d: _Data, b: dict, chunk: int = 2000, parts: bool = False):
+    """Composite scores (draws × minerals); with ``parts`` also the raw ``HHI_P`` and ``IS``."""
     n = b["wgi"].shape[0]
-    return np.vstack([_evaluate(d, b["wgi"][i:i + chunk], b["trade"][i:i + chunk], b["production"][i:i + chunk],
-                                b["choice"][i:i + chunk]) for i in range(0, n, chunk)])
+    outs, hs, vs = [], [], []
+    for i in range(0, n, chunk):
+        blk = (b["wgi"][i:i + chunk], b["trade"][i:i + chunk], b["production"][i:i + chunk], b["choice"][i:i + chunk])
+        if parts:
+            hh, iv = _parts(d, *blk)
+            hs.append(hh)
+            vs.append(iv)
+        outs.append(_evaluate(d, *blk))
+    return (np.vstack(outs), np.vstack(hs), np.vstack(vs)) if parts else np.vstack(outs)
 
 
 def _spearman_distance(ranks: np.ndarray, base: np.ndarray) -> np.ndarray:
@@ -161,39 +202,163 @@ def _spearman_distance(ranks: np.ndarray, base: np.ndarray) -> np.ndarray:
     return 6.0 * ((ranks - base[None, :]) ** 2).sum(axis=1) / (k * (k * k - 1))
 
 
-def sobol(d: _Data, rng: np.random.Generator, n: int = 2048, base_rank: np.ndarray | None = None) -> pd.DataFrame:
-    """First-order (Saltelli 2010) and total (Jansen 1999) Sobol indices of 1 − Spearman ρ."""
+CHOICE_LEVELS = {"normalisation": 3, "window": 2, "governance": 2, "variant": 3, "missing_wgi": 2}
+CHOICE_COL = {"normalisation": 0, "window": 1, "governance": 2, "variant": 3, "missing_wgi": 4}
+SOBOL_COLUMNS = ["factor", "S1", "ST", "S1_conf", "ST_conf"]
+
+
+def salib_available() -> bool:
+    """Whether SALib (``pip install salib``) can be imported."""
+    try:
+        import SALib.analyze.sobol  # noqa: F401
+        import SALib.sample.sobol  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _engine(engine: str) -> str:
+    if engine not in ("auto", "salib", "numpy"):
+        raise ValueError(f"unknown Sobol engine {engine!r}: use auto, salib or numpy")
+    if engine == "auto":
+        return "salib" if salib_available() else "numpy"
+    if engine == "salib" and not salib_available():
+        raise ImportError("SALib is not installed: pip install salib (or use the numpy engine)")
+    return engine
+
+
+def estimators(yA: np.ndarray, yB: np.ndarray, yAB: np.ndarray) -> tuple[float, float]:
+    """First-order (Saltelli 2010) and total (Jansen 1999) indices from an A/B/AB design.
+
+    The same estimators as SALib's ``sobol.analyze``; 0 where the output does not vary.
+
+    >>> a, b = np.array([0., 1., 2., 3.]), np.array([3., 1., 2., 0.])
+    >>> estimators(a, b, a)            # AB = A: swapping the factor changes nothing
+    (0.0, 0.0)
+    >>> estimators(a, a, a)            # no variance at all
+    (0.0, 0.0)
+    """
+    var = np.var(np.concatenate([yA, yB]))
+    if not var > 0:
+        return 0.0, 0.0
+    return float(np.mean(yB * (yAB - yA)) / var), float(0.5 * np.mean((yA - yAB) ** 2) / var)
+
+
+def sobol_indices(func, factors: dict[str, int], n: int, rng: np.random.Generator, *,
+                  engine: str = "auto") -> pd.DataFrame:
+    """Sobol indices of ``func`` to groups of independent Uniform(0, 1) inputs.
+
+    ``factors``: group name → number of input columns; ``func(U)`` takes ``{name: (rows × k)}``
+    and returns one output per row. ``engine``: ``salib`` (SALib's Saltelli/Sobol'-sequence
+    sample and ``sobol.analyze``, with bootstrap confidence intervals; ``n`` rounded up to a
+    power of 2), ``numpy`` (plain Monte Carlo A/B/AB design, the same estimators), or ``auto``
+    (SALib when importable). ``.attrs["engine"]`` says which ran.
+    """
+    eng = _engine(engine)
+    names = list(factors)
+    if eng == "salib":
+        from SALib.analyze import sobol as sa
+        from SALib.sample import sobol as ss
+
+        cols = [f for f in names for _ in range(factors[f])]
+        problem = {"num_vars": len(cols), "names": [f"{f}_{i}" for i, f in enumerate(cols)],
+                   "bounds": [[0.0, 1.0]] * len(cols), "groups": cols}
+        n2 = 1 << max(int(n) - 1, 1).bit_length()
+        seed = int(rng.integers(2 ** 31))
+        X = ss.sample(problem, n2, calc_second_order=False, scramble=True, seed=seed)
+        edges = np.cumsum([0] + [factors[f] for f in names])
+        y = np.asarray(func({f: X[:, edges[i]:edges[i + 1]] for i, f in enumerate(names)}), float)
+        res = sa.analyze(problem, y, calc_second_order=False, print_to_console=False, seed=seed)
+        # SALib orders the groups by first appearance, which is ``names``
+        out = pd.DataFrame({"factor": names, "S1": np.asarray(res["S1"], float), "ST": np.asarray(res["ST"], float),
+                            "S1_conf": np.asarray(res["S1_conf"], float), "ST_conf": np.asarray(res["ST_conf"], float)})
+    else:
+        A = {f: rng.random((n, k)) for f, k in factors.items()}
+        B = {f: rng.random((n, k)) for f, k in factors.items()}
+        yA, yB = np.asarray(func(A), float), np.asarray(func(B), float)
+        rows = []
+        for f in names:
+            s1, st = estimators(yA, yB, np.asarray(func({**A, f: B[f]}), float))
+            rows.append({"factor": f, "S1": s1, "ST": st, "S1_conf": np.nan, "ST_conf": np.nan})
+        out = pd.DataFrame(rows, columns=SOBOL_COLUMNS)
+    out.attrs["engine"] = eng
+    return out
+
+
+def _from_uniform(d: _Data, U: dict) -> dict:
+    """Uniform(0, 1) blocks → the model's standard-normal noise and discrete choices."""
+    from scipy.special import ndtri
+
+    def z(u):
+        return ndtri(np.clip(u, 1e-12, 1 - 1e-12))
+
+    choice = np.column_stack([np.minimum((U[f][:, 0] * k).astype(int), k - 1) for f, k in CHOICE_LEVELS.items()])
+    return {"wgi": z(U["wgi"]), "trade": z(U["trade"]), "production": z(U["production"]), "choice": choice}
+
+
+def sobol(d: _Data, rng: np.random.Generator, n: int = 2048, base_rank: np.ndarray | None = None, *,
+          engine: str = "auto") -> pd.DataFrame:
+    """First-order (Saltelli 2010) and total (Jansen 1999) Sobol indices of 1 − Spearman ρ.
+
+    ``engine``: ``salib`` (SALib's sampling and analysis, via :func:`sobol_indices`), ``numpy``
+    (the NumPy A/B/AB design on the model's own normal draws) or ``auto`` (SALib when
+    importable). ``.attrs["engine"]`` says which ran.
+    """
+    eng = _engine(engine)
+    if eng == "salib":
+        if base_rank is None:
+            z = np.zeros((1, d.n_pairs)), np.zeros((1, d.n_pairs)), np.zeros((1, d.n_prod))
+            base_rank = _ranks(_evaluate(d, *z, np.zeros((1, 5), dtype=int)))[0]
+
+        def func(U):
+            return _spearman_distance(_ranks(_eval_blocks(d, _from_uniform(d, U))), base_rank)
+
+        factors = {"wgi": d.n_pairs, "trade": d.n_pairs, "production": d.n_prod} | {f: 1 for f in CHOICE_LEVELS}
+        out = sobol_indices(func, factors, n, rng, engine="salib")
+        # keep the documented factor order
+        return out.set_index("factor").loc[list(FACTORS)].reset_index().pipe(_with_engine, "salib")
     A, B = _draw(rng, n, d), _draw(rng, n, d)
-    choice_col = {"normalisation": 0, "window": 1, "governance": 2, "variant": 3, "missing_wgi": 4}
     fA = _eval_blocks(d, A)
     if base_rank is None:
         base_rank = np.argsort(np.argsort(-np.nanmedian(fA, axis=0))) + 1
     yA = _spearman_distance(_ranks(fA), base_rank)
     yB = _spearman_distance(_ranks(_eval_blocks(d, B)), base_rank)
-    var = np.var(np.concatenate([yA, yB]))
     rows = []
     for f in FACTORS:
         AB = {k: v.copy() for k, v in A.items()}
-        if f in choice_col:
-            AB["choice"][:, choice_col[f]] = B["choice"][:, choice_col[f]]
+        if f in CHOICE_COL:
+            AB["choice"][:, CHOICE_COL[f]] = B["choice"][:, CHOICE_COL[f]]
         else:
             AB[f] = B[f]
         yAB = _spearman_distance(_ranks(_eval_blocks(d, AB)), base_rank)
-        s1 = float(np.mean(yB * (yAB - yA)) / var) if var > 0 else 0.0
-        st = float(0.5 * np.mean((yA - yAB) ** 2) / var) if var > 0 else 0.0
-        rows.append({"factor": f, "S1": s1, "ST": st})
-    return pd.DataFrame(rows)
+        s1, st = estimators(yA, yB, yAB)
+        rows.append({"factor": f, "S1": s1, "ST": st, "S1_conf": np.nan, "ST_conf": np.nan})
+    return _with_engine(pd.DataFrame(rows, columns=SOBOL_COLUMNS), "numpy")
+
+
+def _with_engine(df: pd.DataFrame, engine: str) -> pd.DataFrame:
+    df.attrs["engine"] = engine
+    return df
 
 
 def run(country: str = "JPN", year: int = 2022, *, draws: int = 10_000, seed: int = 0, top: int = 10,
-        sobol_n: int = 1024, sobol: bool = True, store=None) -> dict:
-    """Monte Carlo of the ranking; returns ``{"summary": DataFrame, "sobol": DataFrame | None}``."""
+        sobol_n: int = 1024, sobol: bool = True, store=None, sobol_engine: str = "auto") -> dict:
+    """Monte Carlo of the ranking.
+
+    Returns ``{"summary": DataFrame, "sobol": DataFrame | None, "sobol_engine": str | None,
+    "indicators": DataFrame, ...}``; ``indicators`` holds per mineral the two sampled
+    indicators (``production_concentration`` and the import-stability indicator of the traded
+    stage) on the assessment's own 0–1 scale: ``base`` (no noise, default choices), ``p05``,
+    ``p50``, ``p95`` over the draws.
+    """
     d = _Data(country, year, store)
     rng = np.random.default_rng(seed)
-    f = _eval_blocks(d, _draw(rng, draws, d))
+    b = _draw(rng, draws, d)
+    f, hh, iv = _eval_blocks(d, b, parts=True)
     r = _ranks(f)
     base = np.zeros((1, d.n_pairs)), np.zeros((1, d.n_pairs)), np.zeros((1, d.n_prod))
-    f0 = _evaluate(d, *base, np.array([[0, 0, 0, 0, 0]]))[0]
+    c0 = np.array([[0, 0, 0, 0, 0]])
+    f0 = _evaluate(d, *base, c0)[0]
     r0 = _ranks(f0[None, :])[0]
     q = np.nanpercentile(f, [5, 50, 95], axis=0)
     rq = np.percentile(r, [5, 50, 95], axis=0)
@@ -201,5 +366,20 @@ def run(country: str = "JPN", year: int = 2022, *, draws: int = 10_000, seed: in
                          "p05": q[0], "p50": q[1], "p95": q[2], "rank_p05": rq[0], "rank_p50": rq[1],
                          "rank_p95": rq[2], "p_top": (r <= top).mean(axis=0)})
     summ = summ.sort_values("rank_p50").reset_index(drop=True)
-    so = globals()["sobol"](d, rng, sobol_n, r0) if sobol else None
-    return {"summary": summ, "sobol": so, "draws": draws, "seed": seed}
+    so = globals()["sobol"](d, rng, sobol_n, r0, engine=sobol_engine) if sobol else None
+    # the sampled indicators on the assessment's scale
+    hs, isc = indicator_scores(hh, iv, b["choice"][:, 3])
+    h0, i0 = indicator_scores(*_parts(d, *base, c0), np.array([0]))
+    rows = []
+    for name, x, x0 in (("production_concentration", hs, h0[0]), ("import", isc, i0[0])):
+        with np.errstate(all="ignore"):
+            qq = np.full((3, x.shape[1]), np.nan)
+            ok = np.isfinite(x).any(axis=0)
+            if ok.any():
+                qq[:, ok] = np.nanpercentile(x[:, ok], [5, 50, 95], axis=0)
+        ind = ([name] * len(d.minerals) if name != "import" else
+               ["import_" + st for st in d.stage.fillna("concentrate")])
+        rows.append(pd.DataFrame({"mineral": d.minerals, "indicator": ind, "base": x0, "p05": qq[0],
+                                  "p50": qq[1], "p95": qq[2]}))
+    return {"summary": summ, "sobol": so, "sobol_engine": so.attrs.get("engine") if so is not None else None,
+            "indicators": pd.concat(rows, ignore_index=True), "draws": draws, "seed": seed}

@@ -1,0 +1,224 @@
+"""Issue #7 reports (uncertainty bands, methods over the years) and the Sobol engines."""
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import shutil
+import socketserver
+import threading
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from critmin.cli import app
+from critmin.methods import uncertainty
+
+MINERALS = ["copper", "lithium", "cobalt"]
+YEARS = list(range(2018, 2025))
+
+
+def _figs(text: str) -> dict:
+    m = re.search(r"var FIGS = (\{.*?\});\nvar CFG", text, re.S)
+    assert m, "no figure data"
+    return json.loads(m.group(1))
+
+
+@pytest.fixture(scope="module")
+def unc_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("unc") / "uncertainty.html"
+    args = ["uncertainty", "--country", "JPN", "--year", "2022", "--draws", "300", "--sobol-n", "32",
+            "--out", str(out), "--format", "json"]
+    for m in MINERALS:
+        args += ["-m", m]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["sobol_engine"] in ("salib", "numpy")
+    return out
+
+
+@pytest.fixture(scope="module")
+def cmp_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cmp") / "compare.html"
+    args = ["compare", "--country", "JPN", "--years", f"{YEARS[0]}-{YEARS[-1]}", "--out", str(out),
+            "--format", "json"]
+    for m in MINERALS:
+        args += ["-m", m]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["year"] == YEARS[-1]
+    ser = doc["series"]
+    assert {s["method"] for s in ser} == {"meti", "eu_crm", "geopolrisk"}
+    assert {s["year"] for s in ser} == set(YEARS)
+    return out
+
+
+def _offline(text: str) -> None:
+    assert "https://" not in text
+    assert set(re.findall(r"http://([^/\"']+)", text)) <= {"www.w3.org"}
+    assert "<script src" not in text.lower()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text, re.I)
+
+
+def test_uncertainty_report_bands(unc_report):
+    text = unc_report.read_text(encoding="utf-8")
+    _offline(text)
+    figs = _figs(text)
+    radars = sorted(k for k in figs if k.startswith("radar-"))
+    assert radars == sorted(f"radar-{m}" for m in MINERALS)
+    for k in radars:
+        tr = {t["name"]: t for t in figs[k]["data"]}
+        assert {"p05", "p95", "median", "base (assessment)"} <= set(tr)
+        assert tr["p05"]["fill"] == "tonext"
+        lo, hi = np.array(tr["p05"]["r"]), np.array(tr["p95"]["r"])
+        assert (lo <= hi + 1e-9).all() and len(lo) == 7          # six axes, closed
+        # the two sampled axes are marked and carry a band; the rest collapse to the base score
+        marked = [i for i, t in enumerate(tr["p05"]["theta"][:6]) if t.endswith(" *")]
+        assert len(marked) == 2
+        base = np.array(tr["base (assessment)"]["r"])
+        unmarked = [i for i in range(6) if i not in marked]
+        np.testing.assert_allclose(lo[unmarked], base[unmarked])
+    assert "sobol" in figs and len(figs["sobol"]["data"]) == 2
+    assert "id='rank-table'" in text and "P(top tier)" in text
+    assert "not sampled" in text
+
+
+def test_compare_report_trends(cmp_report):
+    text = cmp_report.read_text(encoding="utf-8")
+    _offline(text)
+    figs = _figs(text)
+    trends = sorted(k for k in figs if k.startswith("trend-"))
+    assert trends == sorted(f"trend-{m}" for m in MINERALS)
+    for k in trends:
+        data = figs[k]["data"]
+        assert len(data) == 3
+        for t in data:
+            assert t["x"] == YEARS and len(t["y"]) == len(YEARS)
+            assert any(v is not None for v in t["y"])
+    assert "why they disagree" in text and "id='compare-table'" in text
+    assert text.count("<tr><td data-v=") == len(MINERALS)
+
+
+def test_compare_series_matches_single_year():
+    from critmin.methods.compare import components, series
+
+    s = series("JPN", [2021, 2022], ["copper", "lithium"]).set_index(["mineral", "year", "method"])["score"]
+    c = components("JPN", 2022)
+    for m in ("copper", "lithium"):
+        for meth, t in c.items():
+            v = t.set_index("mineral").at[m, "score"]
+            assert s[(m, 2022, meth)] == pytest.approx(float(v), rel=1e-9)
+
+
+# ----------------------------------------------------------------------------- Sobol engines
+def _ishigami(U, a=7.0, b=0.1):
+    x = {k: -np.pi + 2 * np.pi * U[k][:, 0] for k in ("x1", "x2", "x3")}
+    return np.sin(x["x1"]) + a * np.sin(x["x2"]) ** 2 + b * x["x3"] ** 4 * np.sin(x["x1"])
+
+
+def _ishigami_exact(a=7.0, b=0.1):
+    v1 = 0.5 * (1 + b * np.pi ** 4 / 5) ** 2
+    v2 = a ** 2 / 8
+    v13 = b ** 2 * np.pi ** 8 * (1 / 18 - 1 / 50)
+    v = v1 + v2 + v13
+    return {"S1": [v1 / v, v2 / v, 0.0], "ST": [(v1 + v13) / v, v2 / v, v13 / v]}
+
+
+FACTORS3 = {"x1": 1, "x2": 1, "x3": 1}
+
+
+def test_numpy_sobol_ishigami():
+    s = uncertainty.sobol_indices(_ishigami, FACTORS3, 2 ** 15, np.random.default_rng(0), engine="numpy")
+    assert s.attrs["engine"] == "numpy"
+    ex = _ishigami_exact()
+    np.testing.assert_allclose(s["S1"], ex["S1"], atol=0.04)
+    np.testing.assert_allclose(s["ST"], ex["ST"], atol=0.04)
+
+
+def test_salib_and_numpy_agree():
+    pytest.importorskip("SALib")
+    ex = _ishigami_exact()
+    sa = uncertainty.sobol_indices(_ishigami, FACTORS3, 2 ** 13, np.random.default_rng(1), engine="salib")
+    nu = uncertainty.sobol_indices(_ishigami, FACTORS3, 2 ** 15, np.random.default_rng(1), engine="numpy")
+    assert sa.attrs["engine"] == "salib" and sa["ST_conf"].notna().all()
+    np.testing.assert_allclose(sa["S1"], ex["S1"], atol=0.03)
+    np.testing.assert_allclose(sa["ST"], ex["ST"], atol=0.03)
+    np.testing.assert_allclose(sa["S1"], nu["S1"], atol=0.05)
+    np.testing.assert_allclose(sa["ST"], nu["ST"], atol=0.05)
+    # a linear model with known indices (variance shares 1 : 4 : 0), grouped inputs
+    lin = {"a": 1, "b": 2, "c": 1}
+
+    def f(U):
+        return U["a"][:, 0] + U["b"][:, 0] + U["b"][:, 1] * np.sqrt(3.0) + 0.0 * U["c"][:, 0]
+
+    for eng, n in (("salib", 2 ** 12), ("numpy", 2 ** 14)):
+        s = uncertainty.sobol_indices(f, lin, n, np.random.default_rng(2), engine=eng).set_index("factor")
+        np.testing.assert_allclose(s["S1"], [0.2, 0.8, 0.0], atol=0.04, err_msg=eng)
+        np.testing.assert_allclose(s["ST"], [0.2, 0.8, 0.0], atol=0.04, err_msg=eng)
+
+
+def test_model_sobol_numpy_engine_unchanged():
+    d = uncertainty._Data("JPN", 2022)
+    s = uncertainty.sobol(d, np.random.default_rng(3), n=64, engine="numpy")
+    assert s.attrs["engine"] == "numpy"
+    assert list(s["factor"]) == list(uncertainty.FACTORS)
+    assert s.set_index("factor").loc["governance", "ST"] == 0.0
+
+
+# ----------------------------------------------------------------------------- browser
+@pytest.mark.browser
+def test_reports_render_in_headless_chromium(unc_report, cmp_report, tmp_path):
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver):
+        pytest.skip("chromium / chromedriver not installed (apt-get install chromium chromium-driver)")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *a, **k):
+            pass
+
+    site = tmp_path / "site"
+    site.mkdir()
+    for r in (unc_report, cmp_report):
+        shutil.copy(r, site / r.name)
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync",
+              "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,1000"):
+        opts.add_argument(a)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    handler = functools.partial(Quiet, directory=str(site))
+    # one server for both pages, never shut down explicitly (a kept-alive connection would block it)
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler) as httpd:
+        httpd.daemon_threads = True
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        drv = webdriver.Chrome(service=Service(driver), options=opts)
+        try:
+            for report, cls, ntraces in ((unc_report, "radar", 4), (cmp_report, "trend", 3)):
+                drv.get(f"http://127.0.0.1:{httpd.server_address[1]}/{report.name}")
+                drawn = drv.execute_script("""
+                    return Array.from(document.querySelectorAll('.chart.%s')).map(function(el){
+                      var ps = el.querySelectorAll('.scatterlayer .trace');
+                      var p = el.querySelector('.scatterlayer path.js-line, .scatterlayer path');
+                      return [el.id, el.querySelectorAll('svg.main-svg').length, ps.length,
+                              p ? (p.getAttribute('d') || '').length : 0];
+                    });""" % cls)
+                assert len(drawn) == len(MINERALS), drawn
+                for fid, nsvg, ntr, dlen in drawn:
+                    assert nsvg >= 1 and ntr >= ntraces and dlen > 20, (fid, nsvg, ntr, dlen)
+                if cls == "radar":
+                    assert drv.execute_script(
+                        "return document.querySelectorAll('#sobol .barlayer .point').length;") > 0
+                resources = drv.execute_script(
+                    "return performance.getEntriesByType('resource').map(function(e){return e.name;});")
+                assert resources == []
+                severe = [e for e in drv.get_log("browser") if e["level"] == "SEVERE"]
+                assert severe == [], severe
+        finally:
+            drv.quit()
