@@ -255,13 +255,14 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
     for ind, table, what in (("reserve_concentration", inp.reserves, "reserves"),
                              ("production_concentration", inp.production, "mine production")):
         t = grid[["year", "mineral"]].drop_duplicates()
-        hit = _asof(t, table, ["mineral"], method.max_lag if ind != "reserve_concentration"
-                    else method.max_lag + 2)
+        # reserves are a slow-moving stock published once a year: two more years of look-back
+        lag = method.max_lag if ind != "reserve_concentration" else method.max_lag + 2
+        hit = _asof(t, table, ["mineral"], lag)
         rec = grid.merge(hit, on=["year", "mineral"], how="left")
         rec["indicator"] = ind
         rec["value"] = rec["hhi"]
         rec["reason"] = np.where(rec["hhi"].isna(), f"no {what} data by country within "
-                                 f"{method.max_lag} years before the assessment year", "")
+                                 f"{lag} years before the assessment year", "")
         rec["rule"] = ("HHI of country shares; 'Other countries' rule: " + method.residual_rule
                        + (f"; {method.window}-year pooled" if method.window > 1 else ""))
         pieces.append(rec)

@@ -86,3 +86,12 @@ def test_cli_geopolrisk_compat_contract():
     recs = json.loads(res.stdout)["records"]
     assert {r["country"] for r in recs} == {"JPN", "FRA"} and len(recs) == 4
     assert set(recs[0]) >= {"country", "material", "year", "score", "hhi", "import_risk", "cf"}
+
+
+def test_cli_compare_default_year_is_latest_with_trade_data():
+    from critmin.assessment import latest_year
+    from critmin.store import default_store
+
+    res = CliRunner().invoke(app, ["compare", "--country", "JPN", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["year"] == latest_year(default_store(), "JPN") == 2024

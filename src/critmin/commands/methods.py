@@ -48,11 +48,20 @@ def _table(df, title: str, cols: list[str], fmt: dict | None = None) -> None:
     Console(width=160).print(t)
 
 
+def _latest(country: str) -> int:
+    """The default year: the latest with trade data for ``country`` (the same rule as ``assess``)."""
+    from ..assessment import latest_year
+    from ..store import default_store
+
+    return latest_year(default_store(), country)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("compare")
     def compare_cmd(country: str = typer.Option("JPN", help="importing country (ISO3)"),
-                    year: Optional[int] = typer.Option(None, help="year of the side-by-side table (default 2022, "
-                                                                  "or the last of --years)"),
+                    year: Optional[int] = typer.Option(None, help="year of the side-by-side table (default: the "
+                                                                  "last of --years, else the latest year with "
+                                                                  "trade data, as in assess)"),
                     years: Optional[str] = typer.Option(None, help="years of the trend series, e.g. 2015-2024 "
                                                                    "(report and json 'series')"),
                     mineral: Optional[List[str]] = typer.Option(None, "--mineral", "-m",
@@ -71,7 +80,7 @@ def register(app: typer.Typer) -> None:
             country = check_iso3(country)
             yrs = _years(years) if years else None
             if year is None:
-                year = max(yrs) if yrs else 2022
+                year = max(yrs) if yrs else _latest(country)
             mins = [check_mineral(m) for m in mineral] if mineral else None
             r = compare(country, year)
             if yrs or out is not None:
@@ -163,7 +172,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("uncertainty")
     def uncertainty_cmd(country: str = typer.Option("JPN", help="importing country (ISO3)"),
-                        year: int = typer.Option(2022, help="assessment year"),
+                        year: Optional[int] = typer.Option(None, help="assessment year (default: latest with "
+                                                                      "trade data, as in assess)"),
                         draws: int = typer.Option(10_000, help="Monte Carlo draws"),
                         seed: int = typer.Option(0, help="random seed (same seed, same result)"),
                         top: int = typer.Option(10, help="size of the top tier"),
@@ -186,6 +196,7 @@ def register(app: typer.Typer) -> None:
 
         try:
             country = check_iso3(country)
+            year = _latest(country) if year is None else year
             mins = [check_mineral(m) for m in mineral] if mineral else None
             res = run(country, year, draws=draws, seed=seed, top=top, sobol=sobol, sobol_n=sobol_n,
                       sobol_engine=sobol_engine)

@@ -72,7 +72,14 @@ def _band_radar(base: dict, band: dict, name: str) -> dict:
     from ..diagnosis import INDICATORS
     from ..report.labels import INDICATOR_LABELS
 
-    theta = [INDICATOR_LABELS["en"][i] + (" *" if i in band else "") for i in INDICATORS]
+    # wrapped labels ("Import stability<br>(refined)") keep the polar area large in a 3-column grid
+    def label(i):
+        t = INDICATOR_LABELS["en"][i]
+        t = t.replace(" (", "<br>(") if " (" in t else (t.replace(" ", "<br>", 1) if len(t) > 16 else t)
+        # a missing base score is drawn at 0 on the ring: the axis says so
+        return t + (" *" if i in band else "") + (" (n/a)" if _num(base.get(i)) is None else "")
+
+    theta = [label(i) for i in INDICATORS]
     theta = theta + theta[:1]
 
     def ring(vals):
@@ -101,8 +108,9 @@ def _band_radar(base: dict, band: dict, name: str) -> dict:
     return {"data": data, "layout": {
         "title": {"text": name, "font": {"size": 13}},
         "polar": {"radialaxis": {"range": [0, 1], "tickvals": [0.25, 0.5, 0.75, 1]}},
-        "showlegend": True, "legend": {"font": {"size": 10}, "orientation": "h", "y": -0.08},
-        "margin": {"l": 150, "r": 150, "t": 50, "b": 50}, "height": 380, "font": {"size": 11}}}
+        "showlegend": True,
+        "legend": {"font": {"size": 10}, "orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.12},
+        "margin": {"l": 95, "r": 95, "t": 50, "b": 60}, "height": 420, "font": {"size": 10}}}
 
 
 def _sobol_bar(so: pd.DataFrame, engine: str | None) -> dict:
@@ -147,8 +155,9 @@ def render_uncertainty(res: dict, base: pd.DataFrame, country: str, year: int,
         "5 %–95 % band and median of that indicator scored on the assessment's own anchors. The other four "
         "indicators (reserve concentration, the other import stage, price volatility, secondary supply) are not "
         "sampled: their band collapses to the base score and is drawn as such. The base outline is the "
-        f"assessment's score (default method). Draws: {int(res.get('draws', 0)):,}; seed {res.get('seed')}; "
-        f"Sobol engine: {html.escape(str(engine))}"
+        f"assessment's score (default method); an axis marked (n/a) has no base score and is drawn at 0. "
+        f"Draws: {int(res.get('draws', 0)):,}; seed {res.get('seed')}; "
+        + (f"Sobol engine: {html.escape(str(engine))}" if engine else "Sobol indices: not computed (--no-sobol)")
         + (" (SALib: Saltelli design on a Sobol' sequence, bootstrap 95 % intervals)" if engine == "salib" else
            " (NumPy Monte Carlo A/B/AB design, no intervals)" if engine == "numpy" else "")
         + ".</p></section>")
