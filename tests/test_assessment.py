@@ -99,6 +99,13 @@ def test_no_stage_code_gives_null_with_reason(jp2024):
     assert pd.isna(rec.score) and "no HS code" in rec.reason
 
 
+def test_shared_stage_code_is_named_in_the_rule(jp2024):
+    r = jp2024[(jp2024["mineral"] == "platinum_group_metals") & (jp2024["indicator"] == "import_concentrate")]
+    assert "shared HS code(s) 261690 (also gold)" in r["rule"].iloc[0]
+    cu = jp2024[(jp2024["mineral"] == "copper") & (jp2024["indicator"] == "import_concentrate")]
+    assert "shared" not in cu["rule"].iloc[0]
+
+
 def test_every_missing_score_has_a_reason_and_no_zero_default(jp2024):
     miss = jp2024[jp2024["score"].isna()]
     assert len(miss) and (miss["reason"].str.len() > 10).all()

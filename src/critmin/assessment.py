@@ -290,6 +290,12 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
         rec["rule"] = (f"{method.import_variant} over {stage}-stage HS codes only; governance "
                        f"{method.governance} g=clip((2.5-WGI)/5); missing g: {method.missing_governance}; "
                        f"domestic production: {method.domestic}")
+        # a code shared by several minerals (e.g. 261690 gold and PGM ores) counts the whole code's flows
+        hc = catalogue.hs_codes()
+        hc = hc[(hc["stage"] == stage) & (hc["shared"].fillna("") != "")]
+        shared = {m: "; shared HS code(s) " + ", ".join(f"{r.hs} (also {r.shared.replace(';', ', ')})" for r in g.itertuples())
+                     + ": the whole code's flows are counted" for m, g in hc.groupby("mineral")}
+        rec["rule"] = rec["rule"] + rec["mineral"].map(shared).fillna("")
         ts = trade_src[trade_src["stage"] == stage].set_index("mineral")["sources"]
         rec["sources"] = rec["mineral"].map(ts).fillna("")
         pieces.append(rec)
