@@ -326,11 +326,7 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
             "first_year", "rate", "variable"]
     recs = pd.concat([p.reindex(columns=cols) for p in pieces], ignore_index=True)
     recs["value"] = recs["value"].astype(float)
-    anchors = {}
-    if method.volatility != "log_return_std":
-        anchors["price_volatility"] = normalise.MEASURE_ANCHORS[method.volatility]
-    anchors["import_concentrate"] = anchors["import_refined"] = normalise.VARIANT_ANCHORS[method.import_variant]
-    recs["score"] = normalise.scale(recs, method=method.normalisation, anchors=anchors).clip(0, 1)
+    recs["score"] = score_records(recs, method)
     recs["sources"] = recs["sources"].fillna("")
     recs["reason"] = recs["reason"].fillna("")
     details = {"reserve_life": inp.reserve_life, "import_shares": shares, "production_obs": inp.production_obs, "reserves_obs": inp.reserves_obs,
@@ -339,6 +335,16 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
 
 
 REFINED_PRIORITY = ("usgs_mcs", "wmd", "bgs_wms")
+
+
+def score_records(recs: pd.DataFrame, method: Method) -> pd.Series:
+    """Scores in [0, 1] of records (``indicator``, ``value``, ``country``, ``year``) by ``method``'s
+    normalisation, with the anchors of its volatility measure and import-stability variant."""
+    anchors = {}
+    if method.volatility != "log_return_std":
+        anchors["price_volatility"] = normalise.MEASURE_ANCHORS[method.volatility]
+    anchors["import_concentrate"] = anchors["import_refined"] = normalise.VARIANT_ANCHORS[method.import_variant]
+    return normalise.scale(recs, method=method.normalisation, anchors=anchors).clip(0, 1)
 
 
 def _domestic(store, countries, minerals) -> pd.DataFrame:

@@ -64,27 +64,58 @@ def _offline(text: str) -> None:
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text, re.I)
 
 
+LO, HI = "lower (p05 * / min †)", "upper (p95 * / max †)"
+
+
 def test_uncertainty_report_bands(unc_report):
     text = unc_report.read_text(encoding="utf-8")
     _offline(text)
     figs = _figs(text)
     radars = sorted(k for k in figs if k.startswith("radar-"))
     assert radars == sorted(f"radar-{m}" for m in MINERALS)
+    n_dagger = 0
     for k in radars:
         tr = {t["name"]: t for t in figs[k]["data"]}
-        assert {"p05", "p95", "median", "base (assessment)"} <= set(tr)
-        assert tr["p05"]["fill"] == "tonext"
-        lo, hi = np.array(tr["p05"]["r"]), np.array(tr["p95"]["r"])
+        assert {LO, HI, "median", "base (assessment)"} <= set(tr)
+        assert tr[LO]["fill"] == "tonext"
+        lo, hi = np.array(tr[LO]["r"]), np.array(tr[HI]["r"])
         assert (lo <= hi + 1e-9).all() and len(lo) == 7          # six axes, closed
-        # the two sampled axes are marked and carry a band; the rest collapse to the base score
-        marked = [i for i, t in enumerate(tr["p05"]["theta"][:6]) if t.endswith(" *")]
-        assert len(marked) == 2
+        theta = [t.replace(" (n/a)", "") for t in tr[LO]["theta"][:6]]
+        # the two Monte Carlo axes are marked *, the method-choice ranges †, the rest is the base
+        mc = [i for i, t in enumerate(theta) if t.endswith(" *")]
+        dag = [i for i, t in enumerate(theta) if t.endswith(" †")]
+        assert len(mc) == 2
         base = np.array(tr["base (assessment)"]["r"])
-        unmarked = [i for i in range(6) if i not in marked]
-        np.testing.assert_allclose(lo[unmarked], base[unmarked])
+        plain = [i for i in range(6) if i not in mc and i not in dag]
+        np.testing.assert_allclose(lo[plain], base[plain])
+        assert (lo[dag] <= base[dag] + 1e-9).all() and (base[dag] <= hi[dag] + 1e-9).all()
+        assert (hi[dag] > lo[dag]).all()
+        n_dagger += len(dag)
+    assert n_dagger >= 3
     assert "sobol" in figs and len(figs["sobol"]["data"]) == 2
     assert "id='rank-table'" in text and "P(top tier)" in text
-    assert "not sampled" in text
+    assert "range over method choices" in text
+
+
+def test_method_bands_span_the_assessment_variants():
+    import critmin
+
+    b = uncertainty.method_bands("JPN", 2022).set_index(["mineral", "indicator"])
+    vols = [critmin.assess("JPN", 2022, ["copper"], detail=False, volatility=v)
+            .set_index("indicator").at["price_volatility", "score"]
+            for v in ("log_return_std", "yoy_std", "range", "cv", "mean_abs_change")]
+    r = b.loc[("copper", "price_volatility")]
+    assert r["n"] == 5 and r["choices"] == "volatility"
+    assert r["lo"] == pytest.approx(min(vols)) and r["hi"] == pytest.approx(max(vols))
+    assert r["p50"] == pytest.approx(float(np.median(vols)))
+    res = [critmin.assess("JPN", 2022, ["copper"], detail=False, residual_rule=x)
+           .set_index("indicator").at["production_concentration", "score"]
+           for x in ("split", "as_one", "ignore", "named_only")]
+    r = b.loc[("copper", "production_concentration")]
+    assert (r["lo"], r["hi"]) == (pytest.approx(min(res)), pytest.approx(max(res)))
+    # secondary supply has no method choice: a point
+    r = b.loc[("copper", "secondary_supply")]
+    assert r["lo"] == r["hi"] and r["n"] == 1
 
 
 def test_compare_report_trends(cmp_report):

@@ -208,10 +208,14 @@ def register(app: typer.Typer) -> None:
         if out is not None:
             from ..assessment import assess
             from ..methods.report import write_uncertainty
+            from ..methods.uncertainty import method_bands
 
             shown = mins or s["mineral"].tolist()
             base = assess(country, year, [m for m in shown if m in set(s["mineral"])] or None, detail=False)
-            write_uncertainty(out, res, base[["mineral", "indicator", "score"]], country, year, mins, top=top)
+            typer.echo("ranges over method choices for the radar axes the model does not sample …", err=True)
+            mb = method_bands(country, year)
+            write_uncertainty(out, res, base[["mineral", "indicator", "score"]], country, year, mins, top=top,
+                              method_bands=mb)
             typer.echo(f"report written to {out}", err=True)
         if format == "json":
             typer.echo(json.dumps({"country": country, "year": year, "draws": draws, "seed": seed,

@@ -67,8 +67,13 @@ def _page(title: str, subtitle: str, body: list[str], figs: dict) -> str:
 
 
 # --------------------------------------------------------------------------------- uncertainty
-def _band_radar(base: dict, band: dict, name: str) -> dict:
-    """Radar of the six indicators: p95 and p05 outlines (band filled between), median, base."""
+def _band_radar(base: dict, band: dict, name: str, mband: dict | None = None) -> dict:
+    """Radar of the six indicators: p95 and p05 outlines (band filled between), median, base.
+
+    ``band``: Monte Carlo (p05, p50, p95) per sampled indicator (axis marked *); ``mband``:
+    (min, median, max) over method choices for other indicators (axis marked †)."""
+    band = {**(mband or {}), **band}
+    mc = set(band) - set(mband or {})
     from ..diagnosis import INDICATORS
     from ..report.labels import INDICATOR_LABELS
 
@@ -77,7 +82,8 @@ def _band_radar(base: dict, band: dict, name: str) -> dict:
         t = INDICATOR_LABELS["en"][i]
         t = t.replace(" (", "<br>(") if " (" in t else (t.replace(" ", "<br>", 1) if len(t) > 16 else t)
         # a missing base score is drawn at 0 on the ring: the axis says so
-        return t + (" *" if i in band else "") + (" (n/a)" if _num(base.get(i)) is None else "")
+        mark = " *" if i in mc else (" †" if i in band else "")
+        return t + mark + (" (n/a)" if _num(base.get(i)) is None else "")
 
     theta = [label(i) for i in INDICATORS]
     theta = theta + theta[:1]
@@ -94,9 +100,9 @@ def _band_radar(base: dict, band: dict, name: str) -> dict:
     txt = ["n/a" if _num(v) is None else f"{v:.2f}" for v in b]
     hov = "%{theta}: %{r:.3f}<extra>%{fullData.name}</extra>"
     data = [
-        {"type": "scatterpolar", "r": ring(hi), "theta": theta, "name": "p95", "mode": "lines",
+        {"type": "scatterpolar", "r": ring(hi), "theta": theta, "name": "upper (p95 * / max †)", "mode": "lines",
          "line": {"color": "rgba(192,57,43,0.55)", "width": 1}, "hovertemplate": hov},
-        {"type": "scatterpolar", "r": ring(lo), "theta": theta, "name": "p05", "mode": "lines", "fill": "tonext",
+        {"type": "scatterpolar", "r": ring(lo), "theta": theta, "name": "lower (p05 * / min †)", "mode": "lines", "fill": "tonext",
          "fillcolor": "rgba(192,57,43,0.22)", "line": {"color": "rgba(192,57,43,0.55)", "width": 1},
          "hovertemplate": hov},
         {"type": "scatterpolar", "r": ring(md), "theta": theta, "name": "median", "mode": "lines",
@@ -130,14 +136,19 @@ def _sobol_bar(so: pd.DataFrame, engine: str | None) -> dict:
 
 
 def render_uncertainty(res: dict, base: pd.DataFrame, country: str, year: int,
-                       minerals: list[str] | None = None, top: int = 10) -> str:
+                       minerals: list[str] | None = None, top: int = 10,
+                       method_bands: pd.DataFrame | None = None) -> str:
     """HTML of :func:`critmin.methods.uncertainty.run` output.
 
     ``base``: the assessment's records (``mineral, indicator, score``) for the same country and
     year, drawn as the base outline and used on the axes the model does not sample.
     ``minerals``: the minerals that get a radar (default all the model ranks).
+    ``method_bands``: :func:`critmin.methods.uncertainty.method_bands` for the same country and
+    year; its range (min–max over the method choices) is drawn on the axes the model does not
+    sample (marked †). Without it those axes show the base score only.
     """
     from ..countries import name as country_name
+    from .uncertainty import METHOD_FAMILIES
 
     summ = res["summary"]
     ind = res.get("indicators")
@@ -154,7 +165,9 @@ def render_uncertainty(res: dict, base: pd.DataFrame, country: str, year: int,
         "(refined where refined codes are imported, else concentrate); these axes are marked * and show the "
         "5 %–95 % band and median of that indicator scored on the assessment's own anchors. The other four "
         "indicators (reserve concentration, the other import stage, price volatility, secondary supply) are not "
-        "sampled: their band collapses to the base score and is drawn as such. The base outline is the "
+        "in the model: where the report was given the method-choice ranges their axes (marked †) show the "
+        "min–max of the assessment's score over the method choices of that indicator, otherwise the band "
+        "collapses to the base score. The base outline is the "
         f"assessment's score (default method); an axis marked (n/a) has no base score and is drawn at 0. "
         f"Draws: {int(res.get('draws', 0)):,}; seed {res.get('seed')}; "
         + (f"Sobol engine: {html.escape(str(engine))}" if engine else "Sobol indices: not computed (--no-sobol)")
@@ -182,16 +195,27 @@ def render_uncertainty(res: dict, base: pd.DataFrame, country: str, year: int,
     # -- per mineral radar ------------------------------------------------------------------------
     b = base.pivot_table(index="mineral", columns="indicator", values="score", aggfunc="first")
     show = [m for m in (minerals or summ["mineral"].tolist()) if m in set(summ["mineral"])]
+    mb_note = ("† range over method choices (min–max; the choices varied: "
+               + "; ".join(f"{' / '.join(i.replace('_', ' ') for i in inds)}: "
+                           + (", ".join(sorted({k.replace('_', ' ') for kw in fam for k in kw})) or "none")
+                           for inds, fam in METHOD_FAMILIES.items())
+               + "), no data noise; an axis with neither mark shows the base score only."
+               if method_bands is not None else "other axes: base score, not sampled.")
     body.append("<section id='radars'><h2>Indicator bands per mineral</h2><p class='small'>* sampled by the "
-                "model (band = 5 %–95 %); other axes: base score, not sampled.</p><div class='grid'>")
+                f"Monte Carlo model (band = 5 %–95 %); {html.escape(mb_note)}</p><div class='grid'>")
     for m in show:
         bs = {i: (float(v) if pd.notna(v) else None) for i, v in (b.loc[m].items() if m in b.index else [])}
-        band = {}
+        band, mband = {}, {}
+        if method_bands is not None:
+            for r in method_bands[method_bands["mineral"] == m].itertuples(index=False):
+                if r.hi > r.lo:
+                    mband[r.indicator] = (r.lo, r.p50, r.hi)
         if ind is not None:
             for r in ind[ind["mineral"] == m].itertuples(index=False):
                 band[r.indicator] = (r.p05, r.p50, r.p95)
+                mband.pop(r.indicator, None)
         fid = f"radar-{m}"
-        figs[fid] = _band_radar(bs, band, _name(m))
+        figs[fid] = _band_radar(bs, band, _name(m), mband)
         sr = summ[summ["mineral"] == m].iloc[0]
         body.append(f"<div id='u-{html.escape(m)}'><div class='chart radar' id='{html.escape(fid)}'></div>"
                     f"<p class='small'>rank {_fmt(sr['rank_p50'], 0)} (5–95 %: {_fmt(sr['rank_p05'], 0)}–"

@@ -18,6 +18,11 @@ window {1, 3 years pooled}, governance index {pv, mean} (identical while only PV
 Sobol index is then 0, as it should be), import-stability variant {3}, and partners without WGI
 {worst g = 1, neutral g = 0.5}.
 
+Radar bands for the other four indicators: :func:`method_bands` recomputes the assessment over each
+indicator's method choices (:data:`METHOD_FAMILIES`: residual rule for the concentrations,
+import-stability variant × partners without WGI for the import indicators, the volatility measure)
+and gives per (mineral, indicator) the min, median and max score — a range over choices, no data noise.
+
 Outputs: per mineral the score distribution (mean, 5/50/95 %), rank (median, 5–95 %), and the
 probability of being in the top tier (rank ≤ ``top``). Global sensitivity: first-order (Saltelli
 2010) and total (Jansen 1999) Sobol indices of the ranking's distance to the base ranking
@@ -383,3 +388,62 @@ def run(country: str = "JPN", year: int = 2022, *, draws: int = 10_000, seed: in
                                   "p50": qq[1], "p95": qq[2]}))
     return {"summary": summ, "sobol": so, "sobol_engine": so.attrs.get("engine") if so is not None else None,
             "indicators": pd.concat(rows, ignore_index=True), "draws": draws, "seed": seed}
+
+
+#: The method choices varied for the range of each indicator on the radar: one family per
+#: indicator group, the other choices at their defaults. Scores stay on the assessment's fixed
+#: anchors (each variant with its own anchors): the normalisation choice re-scales the ranking
+#: model, it is not a range of the indicator itself.
+METHOD_FAMILIES: dict[tuple[str, ...], list[dict]] = {
+    ("reserve_concentration", "production_concentration"):
+        [{"residual_rule": r} for r in ("split", "as_one", "ignore", "named_only")],
+    ("import_concentrate", "import_refined"):
+        [{"import_variant": v, "missing_governance": g} for v in VARIANTS for g in ("worst", "neutral")],
+    ("price_volatility",): [{"volatility": v} for v in ("log_return_std", "yoy_std", "range", "cv",
+                                                         "mean_abs_change")],
+    ("secondary_supply",): [{}],
+}
+
+
+def method_bands(country: str, year: int, store=None) -> pd.DataFrame:
+    """Range of each of the six indicator scores over the method choices (no data noise).
+
+    For every family in :data:`METHOD_FAMILIES` the assessment is recomputed with each choice
+    (other choices at their defaults), scored on the fixed anchors. Returns per
+    (mineral, indicator) ``lo``, ``p50``, ``hi`` (min, median, max over the ``n`` runs with a
+    score) and ``choices`` (what was varied). Minerals without any score are left out.
+
+    The default method's score always lies inside [lo, hi]:
+
+    >>> b = method_bands("JPN", 2024)                                  # doctest: +SKIP
+    """
+    from ..assessment import Inputs, Method, compute
+    from ..catalogue import mineral_ids
+    from ..store import default_store
+
+    store = store or default_store()
+    mins = mineral_ids()
+    inputs: dict[tuple, Inputs] = {}
+    runs: dict = {}
+    parts = []
+    for inds, family in METHOD_FAMILIES.items():
+        what = ", ".join(sorted({k.replace("_", " ") for kw in family for k in kw})) or "none (data only)"
+        for kw in family:
+            m = Method(**kw)
+            key = (m.residual_rule, m.window)
+            if key not in inputs:
+                inputs[key] = Inputs(store, m, mins)
+            mk = repr(m)                         # Method holds a dict: not hashable, its repr is
+            if mk not in runs:                   # the default method recurs in every family: once
+                inp = inputs[key]
+                inp.method = m                   # the volatility measure is read from the inputs' method
+                runs[mk] = compute(store, countries=[country], years=[year], minerals=mins, method=m,
+                                  inputs=inp)[0]
+            recs = runs[mk]
+            recs = recs[recs["indicator"].isin(inds)]
+            parts.append(recs[["mineral", "indicator", "score"]].assign(choices=what))
+    df = pd.concat(parts, ignore_index=True).dropna(subset=["score"])
+    out = df.groupby(["mineral", "indicator"]).agg(lo=("score", "min"), p50=("score", "median"),
+                                                   hi=("score", "max"), n=("score", "size"),
+                                                   choices=("choices", "first")).reset_index()
+    return out
