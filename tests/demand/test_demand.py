@@ -196,3 +196,17 @@ def test_cli_json_contract():
     assert doc["demand_basis"] == "reported"
     r = CliRunner().invoke(app, ["demand", "--scenario", "nope"])
     assert r.exit_code == 2 and "unknown demand scenario" in r.output
+
+
+def test_shipped_solar_and_storage_scenario_by_hand():
+    p = dm.project("japan-solar-storage")
+    t = p.groupby(["technology", "mineral", "year"])["tonnes"].sum()
+    add = (117_600 - 55_800) / 11                      # MW a year, linear cumulative 2019 → 2030
+    # IEA 2021 silicon 3,948 kg/MW; intensities fall 1 %/yr from 2025
+    assert t[("solar_pv", "silicon", 2025)] == pytest.approx(add * 3.948, rel=1e-9)
+    assert t[("solar_pv", "copper", 2030)] == pytest.approx(add * 2.822 * 0.99 ** 5, rel=1e-9)
+    # storage: 5 GWh of LFP in 2030, BatPac lithium kg/kWh
+    assert t[("stationary_storage", "lithium", 2030)] == pytest.approx(
+        5e6 * BATPAC["lfp"]["lithium"] / 1000 * 0.99 ** 5, rel=1e-5)
+    assert ("stationary_storage", "cobalt", 2030) not in t or t[("stationary_storage", "cobalt", 2030)] == 0
+    assert "japan-solar-storage" in set(dm.list_scenarios()["name"])
