@@ -1,7 +1,12 @@
 """Shared fixtures. Tests that need the raw files skip cleanly when ../shared is absent."""
 from __future__ import annotations
 
+import functools
+import http.server
 import os
+import shutil
+import socketserver
+import threading
 from pathlib import Path
 
 import pytest
@@ -33,3 +38,65 @@ def user_dir(tmp_path, monkeypatch) -> Path:
     d = tmp_path / "critmin-user"
     monkeypatch.setenv("CRITMIN_HOME", str(d))
     return d
+
+
+class Browser:
+    """Headless Chromium (Debian ``chromium`` + ``chromium-driver``) over a real local web server."""
+
+    ARGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--no-first-run", "--window-size=1400,1000")
+
+    def __init__(self, profile: Path) -> None:
+        chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+        if not (chromium and driver):
+            pytest.skip("chromium / chromedriver not installed (apt-get install chromium chromium-driver)")
+        webdriver = pytest.importorskip("selenium.webdriver")
+        from selenium.webdriver.chrome.service import Service
+
+        opts = webdriver.ChromeOptions()
+        opts.binary_location = chromium
+        for a in (*self.ARGS, f"--user-data-dir={profile}"):
+            opts.add_argument(a)
+        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        self.driver = webdriver.Chrome(service=Service(driver), options=opts)
+        self._servers: list = []
+
+    def open(self, page: Path):
+        """Serve ``page``'s folder over HTTP, load the page and return the driver."""
+
+        class Quiet(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *a, **k):
+                pass
+
+        httpd = socketserver.ThreadingTCPServer(("127.0.0.1", 0),
+                                                functools.partial(Quiet, directory=str(page.parent)))
+        httpd.daemon_threads = True
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        self._servers.append(httpd)
+        self.driver.get(f"http://127.0.0.1:{httpd.server_address[1]}/{page.name}")
+        return self.driver
+
+    def assert_clean(self) -> None:
+        """The loaded page fetched nothing (self-contained) and logged no error."""
+        resources = self.driver.execute_script(
+            "return performance.getEntriesByType('resource').map(function(e){return e.name;});")
+        assert resources == []
+        severe = [e for e in self.driver.get_log("browser") if e["level"] == "SEVERE"]
+        assert severe == [], severe
+
+    def close(self) -> None:
+        self.driver.quit()
+        for s in self._servers:
+            s.shutdown()
+            s.server_close()
+
+
+@pytest.fixture()
+def browser(tmp_path):
+    """A :class:`Browser`; skips the test when Chromium or its driver is missing."""
+    b = Browser(tmp_path / "chromium-profile")
+    try:
+        yield b
+    finally:
+        b.close()

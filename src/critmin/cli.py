@@ -3,36 +3,20 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
+from .commands._common import Fmt, OutFmt
+from .commands._common import console as _console
+from .commands._common import fail as _fail
 from .errors import CritminError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="critmin — critical-mineral supply-risk assessment (METI/ANRE six indicators).")
 data_app = typer.Typer(no_args_is_help=True, help="The data the tool holds: info, build, import.")
 app.add_typer(data_app, name="data")
-
-
-class Fmt(str, Enum):
-    table = "table"
-    json = "json"
-
-
-def _fail(exc: Exception) -> None:
-    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=2)
-
-
-def _console():
-    import shutil
-
-    from rich.console import Console
-
-    return Console(width=max(110, shutil.get_terminal_size((110, 24)).columns))
 
 
 @data_app.command("info")
@@ -106,12 +90,6 @@ def data_import(source: str = typer.Argument(..., help="source id: usgs-mcs, bac
     except CritminError as exc:
         _fail(exc)
     typer.echo(f"imported {len(df):,} observations from {file} ({', '.join(editions)}) into {path}")
-
-
-class OutFmt(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 def records_to_json(recs, lang: str = "en") -> dict:

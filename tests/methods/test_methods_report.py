@@ -1,13 +1,8 @@
 """Issue #7 reports (uncertainty bands, methods over the years) and the Sobol engines."""
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
-import shutil
-import socketserver
-import threading
 
 import numpy as np
 import pytest
@@ -202,54 +197,19 @@ def test_model_sobol_numpy_engine_unchanged():
 
 # ----------------------------------------------------------------------------- browser
 @pytest.mark.browser
-def test_reports_render_in_headless_chromium(unc_report, cmp_report, tmp_path):
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (chromium and driver):
-        pytest.skip("chromium / chromedriver not installed (apt-get install chromium chromium-driver)")
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *a, **k):
-            pass
-
-    site = tmp_path / "site"
-    site.mkdir()
-    for r in (unc_report, cmp_report):
-        shutil.copy(r, site / r.name)
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = chromium
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-              "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,1000"):
-        opts.add_argument(a)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    handler = functools.partial(Quiet, directory=str(site))
-    # one server for both pages, never shut down explicitly (a kept-alive connection would block it)
-    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler) as httpd:
-        httpd.daemon_threads = True
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        drv = webdriver.Chrome(service=Service(driver), options=opts)
-        try:
-            for report, cls, ntraces in ((unc_report, "radar", 4), (cmp_report, "trend", 3)):
-                drv.get(f"http://127.0.0.1:{httpd.server_address[1]}/{report.name}")
-                drawn = drv.execute_script("""
-                    return Array.from(document.querySelectorAll('.chart.%s')).map(function(el){
-                      var ps = el.querySelectorAll('.scatterlayer .trace');
-                      var p = el.querySelector('.scatterlayer path.js-line, .scatterlayer path');
-                      return [el.id, el.querySelectorAll('svg.main-svg').length, ps.length,
-                              p ? (p.getAttribute('d') || '').length : 0];
-                    });""" % cls)
-                assert len(drawn) == len(MINERALS), drawn
-                for fid, nsvg, ntr, dlen in drawn:
-                    assert nsvg >= 1 and ntr >= ntraces and dlen > 20, (fid, nsvg, ntr, dlen)
-                if cls == "radar":
-                    assert drv.execute_script(
-                        "return document.querySelectorAll('#sobol .barlayer .point').length;") > 0
-                resources = drv.execute_script(
-                    "return performance.getEntriesByType('resource').map(function(e){return e.name;});")
-                assert resources == []
-                severe = [e for e in drv.get_log("browser") if e["level"] == "SEVERE"]
-                assert severe == [], severe
-        finally:
-            drv.quit()
+def test_reports_render_in_headless_chromium(unc_report, cmp_report, browser):
+    for report, cls, ntraces in ((unc_report, "radar", 4), (cmp_report, "trend", 3)):
+        drv = browser.open(report)
+        drawn = drv.execute_script("""
+            return Array.from(document.querySelectorAll('.chart.%s')).map(function(el){
+              var ps = el.querySelectorAll('.scatterlayer .trace');
+              var p = el.querySelector('.scatterlayer path.js-line, .scatterlayer path');
+              return [el.id, el.querySelectorAll('svg.main-svg').length, ps.length,
+                      p ? (p.getAttribute('d') || '').length : 0];
+            });""" % cls)
+        assert len(drawn) == len(MINERALS), drawn
+        for fid, nsvg, ntr, dlen in drawn:
+            assert nsvg >= 1 and ntr >= ntraces and dlen > 20, (fid, nsvg, ntr, dlen)
+        if cls == "radar":
+            assert drv.execute_script("return document.querySelectorAll('#sobol .barlayer .point').length;") > 0
+        browser.assert_clean()

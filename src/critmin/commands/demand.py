@@ -7,10 +7,8 @@ from typing import Optional
 
 import typer
 
-
-def _fail(exc: Exception) -> None:
-    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=2)
+from ._common import console as _console
+from ._common import fail as _fail
 
 
 def _parse_mix(spec: str) -> dict[str, float]:
@@ -28,14 +26,6 @@ def _parse_mix(spec: str) -> dict[str, float]:
             raise DataValidationError("cannot read the chemistry mix", field="--mix", found=spec,
                                       fix="write chemistry=share pairs, e.g. nmc811=0.6,lfp=0.4") from None
     return out
-
-
-def _console():
-    import shutil
-
-    from rich.console import Console
-
-    return Console(width=max(110, shutil.get_terminal_size((110, 24)).columns))
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,8 @@ from typing import List, Optional
 
 import typer
 
+from ._common import fail as _fail
+
 
 def _years(spec: str) -> list[int]:
     out: list[int] = []
@@ -27,11 +29,6 @@ def _clean(v):
 
 def _records(df, cols) -> list[dict]:
     return [{c: _clean(v) for c, v in zip(cols, row)} for row in df[cols].itertuples(index=False)]
-
-
-def _fail(exc: Exception) -> None:
-    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=2)
 
 
 def _table(df, title: str, cols: list[str], fmt: dict | None = None) -> None:

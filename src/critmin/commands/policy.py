@@ -2,21 +2,13 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-
-class Fmt(str, Enum):
-    table = "table"
-    json = "json"
-
-
-def _fail(exc: Exception) -> None:
-    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=2)
+from ._common import Fmt
+from ._common import fail as _fail
 
 
 def register(app: typer.Typer) -> None:

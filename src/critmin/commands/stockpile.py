@@ -2,30 +2,14 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-
-class Fmt(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-def _fail(exc: Exception) -> None:
-    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=2)
-
-
-def _console():
-    import shutil
-
-    from rich.console import Console
-
-    return Console(width=max(130, shutil.get_terminal_size((130, 24)).columns))
+from ._common import OutFmt as Fmt
+from ._common import console
+from ._common import fail as _fail
 
 
 def _num(v, nd: int = 1) -> str:
@@ -169,7 +153,7 @@ def register(app: typer.Typer) -> None:
                 if doc["confidential"]["shown"]:
                     row += [_num(r.get("stock_t"), 0), _num(r.get("stock_days"), 0), _num(r.get("gap_t"), 0)]
                 t.add_row(*row)
-            _console().print(t)
+            console(130).print(t)
         if out is not None:
             typer.echo(f"report written to {out}", err=True)
 
@@ -190,7 +174,7 @@ def register(app: typer.Typer) -> None:
             t.add_column(c, overflow="fold")
         for r in ev.itertuples():
             t.add_row(str(r.date), r.country, r.mineral, r.stage, r.type, r.measure)
-        _console().print(t)
+        console(130).print(t)
 
     @sp_app.command("scenarios")
     def scenarios_cmd() -> None:
@@ -288,7 +272,7 @@ def register(app: typer.Typer) -> None:
 def _print_disrupt(doc: dict) -> None:
     from rich.table import Table, box
 
-    con = _console()
+    con = console(130)
     if "gross_shortfall_t" in doc:
         who = ", ".join(f"{p['exporter']} ({p['share']:.1%} of imports, {p['fraction_stopped']:.0%} stopped)"
                         for p in doc["partners"])

@@ -1,0 +1,36 @@
+"""What every CLI command shares: output formats, the error exit and a console sized for tables."""
+from __future__ import annotations
+
+from enum import Enum
+
+import typer
+
+
+class Fmt(str, Enum):
+    """``--format`` of commands that print a table or JSON."""
+
+    table = "table"
+    json = "json"
+
+
+class OutFmt(str, Enum):
+    """``--format`` of commands that also write CSV."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def fail(exc: Exception) -> None:
+    """Print the error (it names what, where and the fix) in red and exit with status 2."""
+    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+def console(min_width: int = 110):
+    """A rich console at least ``min_width`` wide, wider when the terminal is."""
+    import shutil
+
+    from rich.console import Console
+
+    return Console(width=max(min_width, shutil.get_terminal_size((min_width, 24)).columns))
