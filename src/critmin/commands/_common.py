@@ -34,3 +34,13 @@ def console(min_width: int = 110):
     from rich.console import Console
 
     return Console(width=max(min_width, shutil.get_terminal_size((min_width, 24)).columns))
+
+
+def spinner(enabled: bool = True):
+    """A transient spinner with the elapsed time on stderr (``update(text)`` names the step);
+    a no-op when ``enabled`` is False (JSON output stays clean)."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True,
+                    disable=not enabled, console=Console(stderr=True))

@@ -9,6 +9,7 @@ from typing import List, Optional
 import typer
 
 from ._common import fail as _fail
+from ._common import spinner
 
 
 def _years(spec: str) -> list[int]:
@@ -79,17 +80,22 @@ def register(app: typer.Typer) -> None:
             if year is None:
                 year = max(yrs) if yrs else _latest(country)
             mins = [check_mineral(m) for m in mineral] if mineral else None
-            r = compare(country, year)
-            if yrs or out is not None:
-                ser = series(country, yrs or [year], mins)
+            with spinner(format != "json") as prog:
+                task = prog.add_task(f"three methods, {country} {year}", total=None)
+                r = compare(country, year)
+                if yrs or out is not None:
+                    prog.update(task, description=f"series over {len(yrs or [year])} years")
+                    ser = series(country, yrs or [year], mins)
+                if out is not None:
+                    from ..methods.report import write_compare
+
+                    prog.update(task, description="writing the report")
+                    write_compare(out, ser, r, country, yrs or [year], year, mins)
         except CritminError as exc:
             _fail(exc)
         except ValueError as exc:
             _fail(exc)
         if out is not None:
-            from ..methods.report import write_compare
-
-            write_compare(out, ser, r, country, yrs or [year], year, mins)
             typer.echo(f"report written to {out}", err=True)
         if format == "json":
             expl = r.drop_duplicates("mineral")[["mineral", "spread", "why"]]
@@ -195,24 +201,30 @@ def register(app: typer.Typer) -> None:
             country = check_iso3(country)
             year = _latest(country) if year is None else year
             mins = [check_mineral(m) for m in mineral] if mineral else None
-            res = run(country, year, draws=draws, seed=seed, top=top, sobol=sobol, sobol_n=sobol_n,
-                      sobol_engine=sobol_engine)
+            with spinner(format != "json") as prog:
+                task = prog.add_task(f"Monte Carlo, {draws:,} draws" + (" and Sobol indices" if sobol else ""),
+                                     total=None)
+                res = run(country, year, draws=draws, seed=seed, top=top, sobol=sobol, sobol_n=sobol_n,
+                          sobol_engine=sobol_engine)
+                s = res["summary"]
+                if out is not None:
+                    from ..assessment import assess
+                    from ..methods.report import write_uncertainty
+                    from ..methods.uncertainty import method_bands
+
+                    shown = mins or s["mineral"].tolist()
+                    base = assess(country, year, [m for m in shown if m in set(s["mineral"])] or None,
+                                  detail=False)
+                    prog.update(task, description="ranges over method choices for the other radar axes")
+                    mb = method_bands(country, year)
+                    prog.update(task, description="writing the report")
+                    write_uncertainty(out, res, base[["mineral", "indicator", "score"]], country, year, mins,
+                                      top=top, method_bands=mb)
         except CritminError as exc:
             _fail(exc)
         except (ValueError, ImportError) as exc:
             _fail(exc)
-        s = res["summary"]
         if out is not None:
-            from ..assessment import assess
-            from ..methods.report import write_uncertainty
-            from ..methods.uncertainty import method_bands
-
-            shown = mins or s["mineral"].tolist()
-            base = assess(country, year, [m for m in shown if m in set(s["mineral"])] or None, detail=False)
-            typer.echo("ranges over method choices for the radar axes the model does not sample …", err=True)
-            mb = method_bands(country, year)
-            write_uncertainty(out, res, base[["mineral", "indicator", "score"]], country, year, mins, top=top,
-                              method_bands=mb)
             typer.echo(f"report written to {out}", err=True)
         if format == "json":
             typer.echo(json.dumps({"country": country, "year": year, "draws": draws, "seed": seed,
