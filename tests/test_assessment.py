@@ -99,6 +99,18 @@ def test_no_stage_code_gives_null_with_reason(jp2024):
     assert pd.isna(rec.score) and "no HS code" in rec.reason
 
 
+def test_every_missing_import_stage_says_specifically_why(jp2024):
+    miss = jp2024[jp2024["indicator"].str.startswith("import") & jp2024["score"].isna()].set_index(
+        ["mineral", "indicator"])["reason"]
+    assert not miss.str.startswith("no HS code").any(), miss[miss.str.startswith("no HS code")]
+    # a code the catalogue knows but the shipped extract lacks: say which and how to fill it
+    assert miss[("zinc", "import_refined")].startswith("HS 790111 not in the trade data held")
+    assert "critmin data import baci" in miss[("zinc", "import_refined")]
+    assert "no refined (metal) stage" in miss[("feldspar", "import_refined")]
+    assert "see rare_earths" in miss[("neodymium", "import_concentrate")]
+    assert "by-product" in miss[("cadmium", "import_concentrate")]
+
+
 def test_shared_stage_code_is_named_in_the_rule(jp2024):
     r = jp2024[(jp2024["mineral"] == "platinum_group_metals") & (jp2024["indicator"] == "import_concentrate")]
     assert "shared HS code(s) 261690 (also gold)" in r["rule"].iloc[0]

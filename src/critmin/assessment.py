@@ -268,6 +268,7 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
         pieces.append(rec)
 
     # -- 3, 4: import stability per stage ---------------------------------------------------------
+    held = frozenset(store.sql("SELECT DISTINCT hs FROM obs WHERE dataset = 'trade'")["hs"])
     for ind, stage in STAGE_OF.items():
         s = summ[summ["stage"] == stage].drop(columns="stage").rename(columns={"importer": "country"})
         hit = _asof(grid, s, ["country", "mineral"], method.max_lag)
@@ -275,13 +276,10 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
         rec["indicator"] = ind
         why = {}
         for m in minerals:
+            gap = catalogue.stage_reason(m, stage, held)
             codes = catalogue.codes(m, stage)
-            if codes:
-                why[m] = (f"no recorded {stage} imports ({', '.join(codes)}) by ", f" within {method.max_lag} years")
-            elif (m, stage) in catalogue.STAGE_GAPS:
-                why[m] = (catalogue.STAGE_GAPS[(m, stage)], "")
-            else:
-                why[m] = (f"no HS code for the {stage} stage of {m} in the catalogue", "")
+            why[m] = ((gap, "") if gap else
+                      (f"no recorded {stage} imports ({', '.join(codes)}) by ", f" within {method.max_lag} years"))
         head = rec["mineral"].map({m: w[0] for m, w in why.items()})
         tail = rec["mineral"].map({m: w[1] for m, w in why.items()})
         needs_c = head.str.startswith("no recorded")

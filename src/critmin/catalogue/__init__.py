@@ -41,6 +41,46 @@ STAGE_GAPS: dict[tuple[str, str], str] = {
                            "(top suppliers per country; minor partners truncated)",
     ("copper", "refined"): "refined copper cathode 7403.11 is only in the Critical Materials Atlas flows "
                            "(top suppliers per country; minor partners truncated)",
+    ("vanadium", "concentrate"): "vanadium is recovered from titanomagnetite iron ore, steel slag (2619/2620) "
+                                 "and oil residues: no ore code of its own",
+    ("beryllium", "concentrate"): "beryl ore has no code of its own (inside 2617.90 'other ores')",
+    ("mercury", "concentrate"): "cinnabar ore has no code of its own (inside 2617.90 'other ores')",
+    ("graphite", "refined"): "purified and spherical natural graphite have no code of their own "
+                             "(inside 2504 / 3801.90)",
+    ("niobium", "concentrate"): "niobium ores are inside 2615.90 (with tantalum and vanadium), not in the "
+                                "shipped BACI extract",
+    ("tantalum", "concentrate"): "tantalum ores are inside 2615.90 (with niobium and vanadium), not in the "
+                                 "shipped BACI extract",
+    ("cadmium", "concentrate"): "cadmium is a by-product of zinc refining: no ore is traded",
+    ("thallium", "concentrate"): "thallium is a by-product of zinc, lead and copper smelting: no ore is traded",
+    ("thallium", "refined"): "unwrought thallium is inside 8112.91 (HS92) / 8112.92 (HS2007+) with other "
+                             "minor metals",
+    ("indium", "refined"): "unwrought indium is inside 8112.91 (HS92) / 8112.92 (HS2007+) with other minor "
+                           "metals",
+    ("hafnium", "concentrate"): "hafnium is a by-product of zirconium refining: no ore is traded",
+    ("rhenium", "concentrate"): "rhenium is a by-product of molybdenum roasting (porphyry copper): no ore is "
+                                "traded",
+    ("rhenium", "refined"): "unwrought rhenium is inside 8112.91 (HS92) / 8112.92 (HS2007+) with other minor "
+                            "metals",
+    ("helium", "concentrate"): "helium is separated from natural gas: no ore is traded",
+    ("iodine", "concentrate"): "iodine is recovered from caliche (Chile) and natural-gas brines (Japan): "
+                               "no ore is traded",
+    ("magnesium", "concentrate"): "magnesium metal is made from dolomite, magnesite and brines: see magnesite",
+    ("strontium", "concentrate"): "celestite ore has no code of its own (inside 2530.90 'mineral substances "
+                                  "n.e.s.')",
+    ("wollastonite", "concentrate"): "wollastonite has no code of its own (inside 2530.90 'mineral substances "
+                                     "n.e.s.')",
+    ("zeolites", "concentrate"): "natural zeolites have no code of their own (inside 2530.90 'mineral "
+                                 "substances n.e.s.')",
+    ("iron_oxide_pigments", "concentrate"): "natural iron oxide pigments (earth colours, micaceous iron "
+                                            "oxide) are inside 2530.90 'mineral substances n.e.s.'",
+    ("arsenic", "concentrate"): "arsenic is a by-product of copper and gold smelting: no ore is traded",
+    ("bismuth", "concentrate"): "bismuth is a by-product of lead, tungsten and copper: no ore is traded",
+    ("bromine", "concentrate"): "bromine is recovered from brines and seawater: no ore is traded",
+    ("strontium", "refined"): "strontium carbonate 2836.92 is in the Critical Materials Atlas HS17 flows but "
+                              "not yet mapped as strontium's refined stage",
+    ("soda_ash", "concentrate"): "natural soda ash (trona) is inside 2530.90; the traded product is "
+                                 "disodium carbonate 2836.20, chemical stage",
 }
 
 
@@ -98,6 +138,38 @@ def name(mineral: str, lang: str = "en") -> str:
     """Display name of a mineral in ``en`` or ``ja``."""
     row = minerals().loc[mineral]
     return row["name_ja"] if lang == "ja" else row["name_en"]
+
+
+def stage_reason(mineral: str, stage: str, held: set[str] | frozenset[str]) -> str | None:
+    """Why ``mineral`` can have no trade data at ``stage``, or None when a code of it is ``held``
+    (in the trade data: an importer without flows then simply recorded none).
+
+    >>> stage_reason("lithium", "concentrate", set())[:40]
+    'lithium ores (spodumene, petalite) have '
+    >>> stage_reason("zinc", "refined", {"260800"})
+    'HS 790111 not in the trade data held (the shipped BACI HS92 extract lacks it): `critmin data import baci FILE` with it fills this'
+    >>> stage_reason("zinc", "refined", {"790111"}) is None
+    True
+    """
+    cs = codes(mineral, stage)
+    if cs and set(cs) & set(held):
+        return None
+    if (mineral, stage) in STAGE_GAPS:
+        return STAGE_GAPS[(mineral, stage)]
+    if cs:
+        return (f"HS {', '.join(cs)} not in the trade data held (the shipped BACI HS92 extract lacks "
+                f"{'it' if len(cs) == 1 else 'them'}): `critmin data import baci FILE` with "
+                f"{'it' if len(cs) == 1 else 'them'} fills this")
+    group = minerals()["group"].get(mineral, "")
+    if group == "ree_element":
+        return ("rare-earth elements are mined together and traded as mixed ores, compounds and metals "
+                "(2805.30, 2846) with no code per element: see rare_earths")
+    if group == "pgm_element" and stage == "concentrate":
+        return ("platinum-group elements are mined together; their ores are inside the shared 2616.90 "
+                "(with gold): see platinum_group_metals")
+    if group == "industrial" and stage == "refined":
+        return "an industrial mineral traded as mined or processed mineral: it has no refined (metal) stage"
+    return f"no HS code for the {stage} stage of {mineral} in the catalogue"
 
 
 def codes(mineral: str, stage: str) -> list[str]:
