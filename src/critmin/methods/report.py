@@ -162,7 +162,7 @@ def render_uncertainty(res: dict, base: pd.DataFrame, country: str, year: int,
         "estimate errors, trade and production quantities) and method choices (normalisation, window, "
         "import-stability variant, partners without WGI). It samples two of the six METI indicators only: "
         "<b>production concentration</b> and <b>import stability</b> of the stage the mineral is imported at "
-        "(refined where refined codes are imported, else concentrate); these axes are marked * and show the "
+        "(of concentrate and refined, the one with the larger import value); these axes are marked * and show the "
         "5 %–95 % band and median of that indicator scored on the assessment's own anchors. The other four "
         "indicators (reserve concentration, the other import stage, price volatility, secondary supply) are not "
         "in the model: where the report was given the method-choice ranges their axes (marked †) show the "

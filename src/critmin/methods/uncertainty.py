@@ -5,8 +5,8 @@ Model (per mineral m, for one importer and year; every draw all minerals at once
     risk_m = ½ · N(HHI_P,m) + ½ · N(IS_m)
 
 * ``HHI_P`` production concentration (mine production, WMD > USGS > BGS as in the assessment);
-* ``IS`` import stability of the mineral's traded stage (``refined`` where the importer imports
-  refined codes, else ``concentrate``), domestic production counted as a secure source, in one of
+* ``IS`` import stability of the mineral's traded stage (of concentrate and refined, the one with
+  the larger import value: :func:`traded_stage`), domestic production counted as a secure source, in one of
   three variants (``weighted_hhi`` Σs²g, ``product`` HHI_M·Σsg, ``geopolrisk`` Σgq/(p+Σq));
 * ``N`` the normalisation across the minerals.
 
@@ -44,6 +44,27 @@ NORMALISATIONS = ("anchors", "minmax", "percentile")
 VARIANTS = ("weighted_hhi", "product", "geopolrisk")
 
 
+def traded_stage(flows: pd.DataFrame) -> pd.Series:
+    """Per mineral the stage the importer is exposed at: of ``concentrate`` and ``refined``, the
+    one with the larger import value (USD, comparable across stages, unlike gross tonnes);
+    minerals without any value compare quantities; a tie goes to concentrate.
+
+    >>> f = pd.DataFrame({"mineral": ["copper"] * 2, "stage": ["concentrate", "refined"],
+    ...                   "v": [9.0e6, 2.0e3], "q": [3.0e6, 250.0]})
+    >>> traded_stage(f).to_dict()
+    {'copper': 'concentrate'}
+    """
+    f = flows[flows["stage"].isin(["concentrate", "refined"])]
+    if f.empty:
+        return pd.Series(dtype=object)
+    val = f.groupby(["mineral", "stage"])["v"].sum(min_count=1).unstack().reindex(columns=["concentrate",
+                                                                                           "refined"])
+    qty = f.groupby(["mineral", "stage"])["q"].sum(min_count=1).unstack().reindex(columns=["concentrate",
+                                                                                           "refined"])
+    by = val.where(val.notna().any(axis=1), qty, axis=0).fillna(0.0)
+    return pd.Series(np.where(by["refined"] > by["concentrate"], "refined", "concentrate"), index=by.index)
+
+
 class _Data:
     """Flattened (mineral × partner) and (mineral × producer) arrays for both windows."""
 
@@ -55,12 +76,10 @@ class _Data:
 
         store = store or default_store()
         mins = mineral_ids()
-        fl = import_stability.prepare_trade(store.trade_flows(minerals=mins, importers=[country]))
+        raw = store.trade_flows(minerals=mins, importers=[country])
+        fl = import_stability.prepare_trade(raw)
         fl = fl[fl["year"].between(year - 2, year)]
-        # the traded stage per mineral: refined where imported, else concentrate
-        st = fl.groupby(["mineral", "stage"])["q"].sum().unstack()
-        stage = pd.Series(np.where(st.get("refined", pd.Series(dtype=float)).reindex(st.index).fillna(0) > 0,
-                                   "refined", "concentrate"), index=st.index)
+        stage = traded_stage(raw[raw["year"].between(year - 2, year)])
         fl = fl[fl["stage"] == fl["mineral"].map(stage)]
         prod = store.load("mine_production", minerals=mins, variables=["quantity"])
         prod = _pick_source(prod[np.isfinite(prod["value"]) & ~prod["country"].isin(["WLD", "OTH"])],
