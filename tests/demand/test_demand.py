@@ -210,3 +210,19 @@ def test_shipped_solar_and_storage_scenario_by_hand():
         5e6 * BATPAC["lfp"]["lithium"] / 1000 * 0.99 ** 5, rel=1e-5)
     assert ("stationary_storage", "cobalt", 2030) not in t or t[("stationary_storage", "cobalt", 2030)] == 0
     assert "japan-solar-storage" in set(dm.list_scenarios()["name"])
+
+
+def test_html_report_in_japanese_names_minerals_and_technologies(tmp_path):
+    from typer.testing import CliRunner
+
+    from critmin.cli import app
+
+    out = tmp_path / "ja.html"
+    r = CliRunner().invoke(app, ["demand", "--scenario", "japan-targets-high", "--lang", "ja", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    text = out.read_text(encoding="utf-8")
+    assert "<html lang='ja'>" in text and "鉱物需要見通し" in text and "前提条件" in text
+    assert "<h2>銅</h2>" in text and "<h2>ネオジム</h2>" in text
+    assert '"name": "Battery electric vehicles"' in text          # the scenario's technology label
+    bad = CliRunner().invoke(app, ["demand", "--scenario", "seed-ev-1m", "--lang", "fr"])
+    assert bad.exit_code == 2 and "use en or ja" in bad.output

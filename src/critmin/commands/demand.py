@@ -45,12 +45,15 @@ def register(app: typer.Typer) -> None:
                                      help="domestic demand: scenario (the file's, e.g. the seed's reported "
                                           "2018 figures) | apparent (from trade + production data) | none"),
         no_world: bool = typer.Option(False, "--no-world", help="do not compare with world production"),
+        lang: str = typer.Option("en", "--lang", help="report language: en or ja"),
     ) -> None:
         """Mineral demand of a technology-deployment scenario, against domestic demand and world supply."""
         from ..errors import CritminError
 
         if format not in ("table", "json"):
             _fail(ValueError(f"unknown format {format!r}: use table or json"))
+        if lang not in ("en", "ja"):
+            _fail(ValueError(f"unknown language {lang!r}: use en or ja"))
         try:
             from .. import demand as dm
 
@@ -74,7 +77,7 @@ def register(app: typer.Typer) -> None:
             if out is not None:
                 from ..demand.report import write
 
-                write(proj, ol, out)
+                write(proj, ol, out, lang=lang)
         except CritminError as exc:
             _fail(exc)
         if format == "json":
