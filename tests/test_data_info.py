@@ -64,3 +64,30 @@ def test_info_in_a_fresh_process_is_quick_enough_to_answer():
     out = subprocess.run([sys.executable, "-m", "critmin.cli", "data", "info", "--format", "json"],
                          capture_output=True, text=True, check=True)
     assert json.loads(out.stdout)["coverage"]
+
+
+def test_gaps_say_which_codes_would_fill_them():
+    from critmin import data
+
+    g = data.gaps("JPN").set_index(["mineral", "stage"])
+    zn = g.loc[("zinc", "refined")]
+    assert zn["fix"] == "import" and zn["codes"] == ["790111"] and zn["held"] == []
+    li = g.loc[("lithium", "concentrate")]
+    assert li["fix"] == "none" and "no HS code of their own" in li["reason"]
+    assert ("copper", "concentrate") not in g.index                 # Japan's copper ore imports are held
+    assert ("copper", "refined") not in g.index
+
+
+def test_cli_data_gaps_json():
+    import json
+
+    from typer.testing import CliRunner
+
+    from critmin.cli import app
+
+    r = CliRunner().invoke(app, ["data", "gaps", "--country", "jpn", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["country"] == "JPN"
+    rows = {(x["mineral"], x["stage"]): x for x in doc["gaps"]}
+    assert rows[("tin", "refined")]["codes"] == ["800110"] and rows[("tin", "refined")]["fix"] == "import"

@@ -52,6 +52,34 @@ def data_info(country: str = typer.Option("JPN", help="importer whose trade part
     con.print(t)
 
 
+@data_app.command("gaps")
+def data_gaps(country: str = typer.Option("JPN", help="importer"),
+              format: Fmt = typer.Option(Fmt.table, "--format", help="table or json")) -> None:
+    """Which minerals and stages lack trade data for an importer, why, and the HS codes that would fill them."""
+    from . import data
+
+    try:
+        g = data.gaps(country)
+    except CritminError as exc:
+        _fail(exc)
+    if format == Fmt.json:
+        typer.echo(json.dumps({"country": country.upper(), "gaps": g.to_dict("records")}, ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    con = _console()
+    t = Table(title=f"Import stages without trade data for {country.upper()}")
+    for c in ("mineral", "stage", "fill by importing HS", "reason"):
+        t.add_column(c, overflow="fold")
+    g = g.sort_values(["fix", "stage", "mineral"])
+    for r in g.itertuples(index=False):
+        t.add_row(r.mineral, r.stage, ", ".join(r.codes) if r.fix == "import" else "-", r.reason)
+    con.print(t)
+    codes = sorted({c for cs in g.loc[g["fix"] == "import", "codes"] for c in cs})
+    con.print(f"{(g['fix'] == 'import').sum()} stages can be filled by `critmin data import baci FILE` with the "
+              f"HS codes {', '.join(codes)}; {(g['fix'] == 'none').sum()} have no code that could fill them.")
+
+
 @data_app.command("build")
 def data_build(raw: Optional[Path] = typer.Option(None, help="raw data directory (default ../shared/data/raw)"),
                out: Optional[Path] = typer.Option(None, help="output directory (default: the package's data)")) -> None:

@@ -116,3 +116,37 @@ def info(country: str = "JPN") -> dict:
     coverage = [{"mineral": r.mineral, "dataset": r.dataset, "years": [int(y) for y in r.years],
                  "countries": int(r.countries), "source": r.source} for r in cov.itertuples()]
     return {"sources": sources, "coverage": coverage, "country": country, "built": man.get("built")}
+
+
+def gaps(country: str = "JPN", stages: Iterable[str] = ("concentrate", "refined")) -> pd.DataFrame:
+    """Where the trade data cannot support an import-stability indicator for ``country``, and why.
+
+    One row per (mineral, stage) without flows into ``country``: ``codes`` (the catalogue's HS codes
+    of the stage), ``held`` (those with any trade data in the store), ``reason`` (the assessment's
+    reason) and ``fix``: ``import`` where a BACI file with the listed codes would fill it,
+    ``none`` where no code can (by-products, ores without a code, stages that do not exist).
+
+    >>> g = gaps("JPN")
+    >>> g.set_index(["mineral", "stage"]).loc[("zinc", "refined"), "fix"]
+    'import'
+    """
+    from .. import catalogue
+    from ..countries import check_iso3
+
+    country = check_iso3(country)
+    st = default_store()
+    held = frozenset(st.sql("SELECT DISTINCT hs FROM obs WHERE dataset = 'trade'")["hs"])
+    have = st.sql(f"""SELECT DISTINCT m.mineral, m.stage FROM obs o JOIN hs_map m ON o.hs = m.hs
+                      WHERE o.dataset = 'trade' AND o.country = '{country}'""")
+    have = set(zip(have["mineral"], have["stage"]))
+    rows = []
+    for m in catalogue.mineral_ids():
+        for s in stages:
+            if (m, s) in have:
+                continue
+            codes = catalogue.codes(m, s)
+            reason = catalogue.stage_reason(m, s, held) or f"no recorded {s} imports by {country}"
+            fix = "import" if codes and not set(codes) & held else "none"
+            rows.append({"mineral": m, "stage": s, "codes": codes, "held": sorted(set(codes) & held),
+                         "reason": reason, "fix": fix})
+    return pd.DataFrame(rows, columns=["mineral", "stage", "codes", "held", "reason", "fix"])
