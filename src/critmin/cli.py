@@ -246,24 +246,32 @@ def _print_table(recs, lang: str) -> None:
     c, y = recs["country"].iloc[0], int(recs["year"].iloc[0])
     m = recs.attrs.get("method", {})
     legend = ", ".join(f"{a} = {TOOL_LABELS[lang][t]}" for t, a in TOOL_ABBR.items())
-    t = Table(title=f"Supply-risk scores (0-1, 1 = highest risk), importer {c}, year {y}", box=box.SIMPLE_HEAD,
-              caption=f"Tools: {legend}.\nMethod: import stability {m.get('import_variant')}, governance "
-                      f"{m.get('governance')}, volatility {m.get('volatility')} {m.get('volatility_window')}y, "
-                      f"normalisation {m.get('normalisation')}. '-' = not assessed (reason in --format json "
-                      f"and the report). Ranked by the mean of the scored indicators, minerals with at "
-                      f"least 4 of 6 scored first.", caption_justify="left", pad_edge=False)
+    how = (f"import stability {m.get('import_variant')}, governance {m.get('governance')}, volatility "
+           f"{m.get('volatility')} {m.get('volatility_window')}y, normalisation {m.get('normalisation')}")
+    if lang == "ja":
+        title = f"供給リスク指標（0〜1、1 = リスク最大）輸入国 {c}、{y}年"
+        caption = (f"政策ツール: {legend}。\n手法: {how}。'-' = 評価なし（理由は --format json とレポート）。"
+                   "評価済み指標の平均で順位付け（6指標中4指標以上を評価できた鉱種を先に表示）。")
+        cols = ("鉱種", "平均", "指標数", "政策ツール")
+    else:
+        title = f"Supply-risk scores (0-1, 1 = highest risk), importer {c}, year {y}"
+        caption = (f"Tools: {legend}.\nMethod: {how}. '-' = not assessed (reason in --format json and the "
+                   "report). Ranked by the mean of the scored indicators, minerals with at least 4 of 6 scored "
+                   "first.")
+        cols = ("mineral", "mean", "n", "tools")
+    t = Table(title=title, box=box.SIMPLE_HEAD, caption=caption, caption_justify="left", pad_edge=False)
     t.add_column("#", justify="right")
-    t.add_column("mineral", no_wrap=True, max_width=30)
+    t.add_column(cols[0], no_wrap=True, max_width=30)
     for i in INDICATORS:
         t.add_column(SHORT[lang][i], justify="right")
-    t.add_column("mean", justify="right")
-    t.add_column("n", justify="right")
-    t.add_column("tools", no_wrap=True)
+    t.add_column(cols[1], justify="right")
+    t.add_column(cols[2], justify="right")
+    t.add_column(cols[3], no_wrap=True)
     for k, (mn, row) in enumerate(wide.iterrows(), 1):
         cells = ["-" if row[i] != row[i] else f"{row[i]:.2f}" for i in INDICATORS]
         tools = " ".join(TOOL_ABBR[x] for x in diag.get(mn, {}).get("tools", []))
         t.add_row(str(k), name(mn, lang), *cells, f"{row['mean']:.2f}", str(int(row["n"])), tools)
-    _console().print(t)
+    _console(124 if lang == "ja" else 110).print(t)
 
 
 def _register_commands() -> None:
