@@ -371,6 +371,23 @@ def latest_year(store, country: str) -> int:
     return int(y)
 
 
+def check_years(store, country: str, years) -> list[int]:
+    """``years`` as ints, each within the span of ``country``'s trade data, else a clear error."""
+    r = store.sql("SELECT min(year) AS lo, max(year) AS hi FROM obs WHERE dataset='trade' AND country = ?",
+                  [country])
+    lo, hi = r["lo"].iloc[0], r["hi"].iloc[0]
+    if pd.isna(hi):
+        raise UnknownNameError(f"no trade data for importer {country}", field="country", found=country,
+                               fix="choose an importer listed by `critmin data info`")
+    ys = [int(y) for y in ([years] if isinstance(years, (int, np.integer)) else years)]
+    bad = [y for y in ys if not int(lo) <= y <= int(hi)]
+    if not ys or bad:
+        raise DataValidationError(f"no trade data for {country} in {bad or 'the years given'}",
+                                  field="year", found=bad or ys, expected=f"years {int(lo)}–{int(hi)}",
+                                  fix=f"choose years between {int(lo)} and {int(hi)}")
+    return ys
+
+
 def _inputs_dict(rec: pd.Series, details: dict, top: int = 12) -> dict:
     ind = rec["indicator"]
     d: dict = {"data_year": None if pd.isna(rec["data_year"]) else int(rec["data_year"])}

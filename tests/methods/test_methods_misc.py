@@ -95,3 +95,16 @@ def test_cli_compare_default_year_is_latest_with_trade_data():
     res = CliRunner().invoke(app, ["compare", "--country", "JPN", "--format", "json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["year"] == latest_year(default_store(), "JPN") == 2024
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["uncertainty", "--draws", "0"], "too few Monte Carlo draws"),
+    (["uncertainty", "--year", "1990", "--draws", "50", "--no-sobol"], "expected years 1995–2024"),
+    (["compare", "--years", "2030-2031"], "no trade data for JPN in [2031]"),
+    (["compare", "--years", "abc"], "cannot read the years"),
+    (["compare", "--years", "2024-2015"], "the year range is empty"),
+])
+def test_cli_bad_years_and_draws_are_clear_errors(args, needle):
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2 and needle in res.output, res.output
+    assert "Traceback" not in res.output

@@ -42,5 +42,7 @@ def spinner(enabled: bool = True):
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    import sys
+
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True,
-                    disable=not enabled, console=Console(stderr=True))
+                    disable=not enabled or not sys.stderr.isatty(), console=Console(stderr=True))

@@ -55,6 +55,10 @@ def compare(country: str = "JPN", year: int = 2022, *, store=None, gap: int = 10
     ``gap``: a rank spread at least this large is explained (``why``); smaller spreads say
     the methods agree.
     """
+    from ..assessment import check_years
+    from ..store import default_store
+
+    check_years(store or default_store(), country, [year])
     comp = components(country, year, store=store)
     rows = []
     for m, t in comp.items():

@@ -375,7 +375,19 @@ def run(country: str = "JPN", year: int = 2022, *, draws: int = 10_000, seed: in
     stage) on the assessment's own 0–1 scale: ``base`` (no noise, default choices), ``p05``,
     ``p50``, ``p95`` over the draws.
     """
+    from ..assessment import check_years
+    from ..errors import DataValidationError
+    from ..store import default_store
+
+    if int(draws) < 2:
+        raise DataValidationError("too few Monte Carlo draws", field="draws", found=draws,
+                                  expected="at least 2 (10,000 for stable bands)", fix="pass --draws 10000")
+    check_years(store or default_store(), country, [year])
     d = _Data(country, year, store)
+    if not d.minerals:
+        raise DataValidationError(f"no mineral has both trade data for {country} and mine production "
+                                  f"near {year}", field="year", found=year,
+                                  fix="choose a more recent year (see `critmin data info`)")
     rng = np.random.default_rng(seed)
     b = _draw(rng, draws, d)
     f, hh, iv = _eval_blocks(d, b, parts=True)
