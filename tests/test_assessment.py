@@ -203,3 +203,10 @@ def test_cli_table_and_csv(tmp_path):
     assert "Copper" in r.stdout and out.is_file() and "UP" in r.stdout
     r = CliRunner().invoke(app, ["assess", "-m", "copper", "--format", "csv", "--no-report", "--lang", "ja"])
     assert r.stdout.splitlines()[0].startswith("country,year,mineral,indicator,value")
+
+
+def test_year_outside_the_trade_data_is_a_clear_error():
+    from critmin.errors import DataValidationError
+
+    with pytest.raises(DataValidationError, match="expected years 1995–2024"):
+        critmin.assess("JPN", 2030)

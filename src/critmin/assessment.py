@@ -475,6 +475,8 @@ def assess(country: str | Iterable[str] = "JPN", year: int | Iterable[int] | Non
         years = None
     else:
         years = [int(y) for y in ([year] if isinstance(year, (int, np.integer)) else year)]
+        if countries is not None and len(countries) == 1:
+            check_years(store, countries[0], years)
     mins = [catalogue.check_mineral(m) for m in minerals] if minerals else None
     recs, details = compute(store, countries=countries, years=years, minerals=mins, method=method)
     if mins is None:  # drop minerals without any data at all
