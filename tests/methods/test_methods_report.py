@@ -32,6 +32,10 @@ def unc_report(tmp_path_factory):
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["sobol_engine"] in ("salib", "numpy")
+    # per ranked mineral the two sampled indicators' bands, ordered p05 <= p50 <= p95
+    ind = doc["indicators"]
+    assert len(ind) == 2 * len(doc["records"])
+    assert all(x["p05"] <= x["p50"] <= x["p95"] for x in ind if x["p05"] is not None)
     return out
 
 

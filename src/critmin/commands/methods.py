@@ -241,7 +241,9 @@ def register(app: typer.Typer) -> None:
                                    "records": _records(s, list(s.columns)),
                                    "sobol": _records(res["sobol"], list(res["sobol"].columns))
                                    if res.get("sobol") is not None else [],
-                                   "sobol_engine": res.get("sobol_engine")}, ensure_ascii=False))
+                                   "sobol_engine": res.get("sobol_engine"),
+                                   "indicators": _records(res["indicators"], list(res["indicators"].columns))},
+                                  ensure_ascii=False))
             return
         _table(s, f"Uncertainty, importer {country}, {year}: {draws:,} draws, seed {seed}", list(s.columns),
                {c: "{:.3f}" for c in s.columns if s[c].dtype.kind == "f"})
