@@ -40,6 +40,14 @@ def test_report_contents(report):
     assert "Rare earths" in text and "Upstream development support" in text
     assert "usgs_mcs" in text and "baci_hs92" in text          # sources shown
     assert "lithium ores (spodumene, petalite) have no HS code" in text   # reasons shown
+    # a missing score sits at the centre of the radar and its axis says n/a; scored axes do not
+    import json
+
+    figs = json.loads(re.search(r"var FIGS = (\{.*?\});\n", text, re.S).group(1))
+    li = figs["radar-lithium"]["data"][0]
+    assert "Import stability (concentrate) (n/a)" in li["theta"]
+    cu = figs["radar-copper"]["data"][0]
+    assert not any(t.endswith("(n/a)") for t in cu["theta"])
 
 
 def test_japanese_report(tmp_path):
