@@ -22,11 +22,12 @@ STYLE = {"before": ("#7f8c8d", "rgba(127,140,141,0.15)", "solid"), "after": ("#c
 
 def radar_figure(table: pd.DataFrame, scenario: str, mineral: str, lang: str = "en") -> dict:
     """Plotly figure dict: the six scores of ``mineral`` for every case, one outline each."""
-    from ..report.labels import INDICATOR_LABELS
+    from ..report.labels import radar_axes
 
-    theta = [INDICATOR_LABELS[lang][i] for i in INDICATORS]
     data = []
     t = table[(table["scenario"] == scenario) & (table["mineral"] == mineral)]
+    scored = set(t.loc[t["score"].notna(), "indicator"])
+    theta = radar_axes(set(INDICATORS) - scored, lang)
     for case, g in t.groupby("case", sort=False):
         s = g.set_index("indicator")["score"].reindex(list(INDICATORS))
         r = [None if pd.isna(v) else round(float(v), 4) for v in s]

@@ -22,7 +22,7 @@ import pandas as pd
 from .. import catalogue
 from ..countries import name as country_name
 from ..diagnosis import INDICATORS
-from .labels import INDICATOR_LABELS, SHORT, TOOL_LABELS, UI
+from .labels import INDICATOR_LABELS, SHORT, TOOL_LABELS, UI, radar_axes
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI','Hiragino Sans','Noto Sans CJK JP',sans-serif;margin:0;color:#1d2733;background:#f6f7f9}
@@ -73,9 +73,7 @@ def _fmt(v, nd=3) -> str:
 def _radar(scores: dict, lang: str, name: str) -> dict:
     r = [None if s is None or not np.isfinite(s) else round(float(s), 4) for s in
          (scores.get(i) for i in INDICATORS)]
-    # a missing score is drawn at the centre; its axis says so (never read as a low risk)
-    na = " (評価なし)" if lang == "ja" else " (n/a)"
-    theta = [INDICATOR_LABELS[lang][i] + (na if v is None else "") for i, v in zip(INDICATORS, r)]
+    theta = radar_axes({i for i, v in zip(INDICATORS, r) if v is None}, lang)
     rr = [0 if v is None else v for v in r]
     return {"data": [{"type": "scatterpolar", "r": rr + rr[:1], "theta": theta + theta[:1], "fill": "toself",
                       "name": name, "line": {"color": "#c0392b"}, "fillcolor": "rgba(192,57,43,0.25)",

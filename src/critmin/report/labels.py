@@ -66,3 +66,12 @@ TOOL_LABELS = {
     "ja": {"upstream_development": "上流開発支援", "smelter_support_stockpile": "製錬所支援・備蓄",
            "substitution": "代替材等の開発", "recycling": "リサイクル支援"},
 }
+
+
+def radar_axes(missing, lang: str = "en") -> list[str]:
+    """The six radar axis labels; an indicator in ``missing`` (no score) is marked n/a, since its
+    point is drawn at the centre and must not read as a low risk."""
+    from ..diagnosis import INDICATORS
+
+    na = " (評価なし)" if lang == "ja" else " (n/a)"
+    return [INDICATOR_LABELS[lang][i] + (na if i in set(missing) else "") for i in INDICATORS]
