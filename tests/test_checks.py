@@ -22,7 +22,7 @@ def test_import_shares_of_the_assessment_sum_to_one():
     import critmin
 
     r = critmin.assess(["JPN", "KOR"], 2022, ["nickel", "copper", "lithium"], detail=False)
-    sh = r.attrs["details"]["import_shares"]
+    sh = r.details["import_shares"]
     assert checks.shares_sum_to_one(sh, ["importer", "mineral", "stage", "year"]).empty
 
 

@@ -21,7 +21,7 @@ TONNES = {410: 40_000.0, 36: 30_000.0, 156: 30_000.0}
 
 
 def _zinc_refined(store):
-    a = critmin.assess("JPN", 2024, ["zinc"], store=store, domestic="ignore")
+    a = critmin.assess("JPN", 2024, ["zinc"], store=store, domestic="ignore").records
     return a.set_index("indicator").loc["import_refined"]
 
 
@@ -50,5 +50,5 @@ def test_importing_the_missing_code_fills_the_refined_indicator(user_dir, tmp_pa
     assert after["inputs"]["shares"] == pytest.approx(shares)
     assert any("V202501" in s for s in after["sources"])
     # the shipped concentrate flows are still there (the import added, it did not replace)
-    conc = critmin.assess("JPN", 2024, ["zinc"], store=store).set_index("indicator").loc["import_concentrate"]
+    conc = critmin.assess("JPN", 2024, ["zinc"], store=store).records.set_index("indicator").loc["import_concentrate"]
     assert conc["score"] == conc["score"]

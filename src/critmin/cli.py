@@ -120,31 +120,9 @@ def data_import(source: str = typer.Argument(..., help="source id: usgs-mcs, bac
     typer.echo(f"imported {len(df):,} observations from {file} ({', '.join(editions)}) into {path}")
 
 
-def records_to_json(recs, lang: str = "en") -> dict:
-    """The ``critmin assess --format json`` document."""
-    import math
-
-    def clean(v):
-        if isinstance(v, float) and not math.isfinite(v):
-            return None
-        if isinstance(v, dict):
-            return {k: clean(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [clean(x) for x in v]
-        if hasattr(v, "item"):
-            return clean(v.item())
-        return v
-
-    rows = []
-    for r in recs.itertuples(index=False):
-        rows.append({"country": r.country, "year": int(r.year), "mineral": r.mineral, "indicator": r.indicator,
-                     "value": clean(float(r.value)), "score": clean(float(r.score)),
-                     "reason": r.reason or None, "rule": r.rule, "inputs": clean(r.inputs),
-                     "sources": list(r.sources)})
-    minerals = [{"mineral": d["mineral"], "country": d["country"], "year": d["year"],
-                 "diagnosis": d["diagnosis"], "tools": d["tools"], "problems": d["problems"]}
-                for d in recs.attrs.get("minerals", [])]
-    return {"records": rows, "minerals": minerals, "method": recs.attrs.get("method", {})}
+def records_to_json(result, lang: str = "en") -> dict:
+    """The ``critmin assess --format json`` document (see :meth:`critmin.assessment.Assessment.to_json`)."""
+    return result.to_json()
 
 
 @app.command("assess")
@@ -154,7 +132,8 @@ def assess_cmd(
     mineral: Optional[List[str]] = typer.Option(None, "--mineral", "-m", help="mineral id or name (repeatable)"),
     lang: str = typer.Option("en", help="ja or en"),
     format: OutFmt = typer.Option(OutFmt.table, "--format", help="table, json or csv"),
-    out: Path = typer.Option(Path("critmin-report.html"), help="HTML report path"),
+    out: Optional[Path] = typer.Option(None, help="HTML report path (default critmin-report.html with the "
+                                                   "table format; json/csv write a report only when given)"),
     no_report: bool = typer.Option(False, "--no-report", help="do not write the HTML report"),
     import_variant: str = typer.Option("weighted_hhi", help="weighted_hhi | product | geopolrisk"),
     governance: str = typer.Option("pv", help="pv (WGI political stability) | mean (of WGI dimensions held)"),
@@ -171,11 +150,14 @@ def assess_cmd(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from .assessment import Method, assess, compute
-    from .store import default_store, read_manifest
+    from .store import read_manifest
 
     if lang not in ("ja", "en"):
         _fail(CritminError(f"unknown language {lang!r}: use ja or en"))
     quiet = format != OutFmt.table
+    if out is None:
+        no_report = no_report or quiet
+        out = Path("critmin-report.html")
     try:
         method = Method(import_variant=import_variant, governance=governance,
                         missing_governance=missing_governance, domestic=domestic, volatility=volatility,
@@ -184,24 +166,26 @@ def assess_cmd(
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       transient=True, disable=quiet, console=_console() if not quiet else None) as prog:
             task = prog.add_task("assessing", total=None)
-            recs = assess(country, year, mineral or None, method=method, lang=lang)
+            result = assess(country, year, mineral or None, method=method, lang=lang)
+            recs = result.records
             trend = None
             if not no_report:
                 prog.update(task, description="computing indicator trends")
                 y = int(recs["year"].iloc[0])
                 yrs = list(range(y - trend_years + 1, y + 1))
-                trend, _ = compute(default_store(), countries=[recs["country"].iloc[0]], years=yrs,
-                                   minerals=sorted(recs["mineral"].unique()), method=method)
+                trend, _ = compute(countries=[recs["country"].iloc[0]], years=yrs,
+                                   minerals=sorted(recs["mineral"].unique()), method=method,
+                                   supply=result.supply)
                 prog.update(task, description="writing the report")
                 from .report import write_assessment
 
-                write_assessment(recs, out, trend=trend, lang=lang, manifest=read_manifest())
+                write_assessment(result, out, trend=trend, lang=lang, manifest=read_manifest())
     except CritminError as exc:
         _fail(exc)
     except ValueError as exc:
         _fail(exc)
     if format == OutFmt.json:
-        typer.echo(json.dumps(records_to_json(recs, lang), ensure_ascii=False))
+        typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
     elif format == OutFmt.csv:
         import io
 
@@ -212,39 +196,27 @@ def assess_cmd(
         flat.to_csv(buf, index=False)
         typer.echo(buf.getvalue(), nl=False)
     else:
-        _print_table(recs, lang)
+        _print_table(result, lang)
     if not no_report:
         typer.echo(f"report written to {out}", err=True)
-
-
-def rank_minerals(wide):
-    """Order minerals: those with >= 4 of 6 indicators scored first, then by mean score."""
-    from .diagnosis import INDICATORS
-
-    wide = wide.copy()
-    wide["mean"] = wide[list(INDICATORS)].mean(axis=1)
-    wide["n"] = wide[list(INDICATORS)].notna().sum(axis=1)
-    wide["_full"] = wide["n"] >= 4
-    return wide.sort_values(["_full", "mean"], ascending=[False, False]).drop(columns="_full")
 
 
 TOOL_ABBR = {"upstream_development": "UP", "smelter_support_stockpile": "SM", "substitution": "SB",
              "recycling": "RE"}
 
 
-def _print_table(recs, lang: str) -> None:
+def _print_table(result, lang: str) -> None:
     from rich.table import Table, box
 
     from .catalogue import name
     from .diagnosis import INDICATORS
     from .report.labels import SHORT, TOOL_LABELS
 
-    wide = recs.pivot_table(index="mineral", columns="indicator", values="score", aggfunc="first",
-                            dropna=False).reindex(columns=list(INDICATORS))
-    wide = rank_minerals(wide)
-    diag = {d["mineral"]: d for d in recs.attrs.get("minerals", [])}
+    recs = result.records
+    wide = result.rank()
+    diag = {d["mineral"]: d for d in result.diagnosis}
     c, y = recs["country"].iloc[0], int(recs["year"].iloc[0])
-    m = recs.attrs.get("method", {})
+    m = result.method.as_dict()
     legend = ", ".join(f"{a} = {TOOL_LABELS[lang][t]}" for t, a in TOOL_ABBR.items())
     how = (f"import stability {m.get('import_variant')}, governance {m.get('governance')}, volatility "
            f"{m.get('volatility')} {m.get('volatility_window')}y, normalisation {m.get('normalisation')}")

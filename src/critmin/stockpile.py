@@ -564,7 +564,7 @@ def plan(country: str = "JPN", year: int | None = None, minerals: Iterable[str] 
     if risk is None:
         from .assessment import assess
 
-        rec = assess(country, year, mins, detail=False, store=store)
+        rec = assess(country, year, mins, detail=False, store=store).records
         rk = risk_from_scores(pd.DataFrame({"mineral": rec["mineral"], "indicator": rec["indicator"],
                                             "score": rec["score"]}))
         rk = pd.DataFrame({"mineral": mins}).merge(rk, on="mineral", how="left")

@@ -49,6 +49,16 @@ def user_dir() -> Path:
     return Path(platformdirs.user_data_dir("critmin", appauthor=False))
 
 
+def cache_dir() -> Path:
+    """Directory of derived, re-computable caches (``$CRITMIN_HOME/cache`` or the user cache dir)."""
+    env = os.environ.get("CRITMIN_HOME")
+    if env:
+        return Path(env) / "cache"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("critmin", appauthor=False))
+
+
 def read_manifest(directory: Path | None = None) -> dict:
     """The shipped dataset's manifest (sources, editions, checksums)."""
     p = (directory or shipped_dir()) / "manifest.json"
@@ -121,6 +131,8 @@ class Store:
         self.shipped = Path(self.shipped) if self.shipped else shipped_dir()
         self.home = Path(self.home) if self.home else user_dir()
         self._con = None
+        self._summaries: dict[str, pd.DataFrame] = {}
+        self._version: str | None = None
 
     # -- files ---------------------------------------------------------------------------
     def files(self) -> list[Path]:
@@ -167,6 +179,57 @@ class Store:
         if self._con is not None:
             self._con.close()
             self._con = None
+        self._summaries = {}
+        self._version = None
+
+    def version(self) -> str:
+        """A fingerprint of the data read (each file's path, size and modification time)."""
+        if self._version is None:
+            import hashlib
+
+            h = hashlib.sha256()
+            for f in self.files():
+                st = f.stat()
+                h.update(f"{f}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+            self._version = h.hexdigest()[:16]
+        return self._version
+
+    def summary(self, name: str, query: str) -> pd.DataFrame:
+        """A whole-store summary query (no parameters), computed once per data version.
+
+        Kept in memory and in the user cache directory (``$CRITMIN_HOME/cache`` or the
+        platform's user cache dir) so that a fresh process does not rescan the trade data.
+        The cache file is named by the data fingerprint (:meth:`version`): an import or a
+        rebuilt dataset gives a new name, never a stale answer. A cache that cannot be read or
+        written is ignored.
+        """
+        if name in self._summaries:
+            return self._summaries[name]
+        import hashlib
+
+        qh = hashlib.sha256(" ".join(query.split()).encode()).hexdigest()[:8]
+        path = cache_dir() / f"{name}-{self.version()}-{qh}.parquet"
+        df = None
+        if path.is_file():
+            try:
+                df = pd.read_parquet(path)
+            except Exception:  # noqa: BLE001 - a damaged cache is recomputed
+                df = None
+        if df is None:
+            df = self.sql(query)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".parquet")
+                os.close(fd)
+                try:
+                    df.to_parquet(tmp, index=False)
+                    os.replace(tmp, path)
+                finally:
+                    Path(tmp).unlink(missing_ok=True)
+            except OSError:
+                pass
+        self._summaries[name] = df
+        return df
 
     # -- queries -------------------------------------------------------------------------
     def sql(self, query: str, params: Sequence | None = None) -> pd.DataFrame:

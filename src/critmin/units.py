@@ -48,7 +48,9 @@ def _frac(element: str, formula: dict[str, int]) -> float:
 STOICHIOMETRY: dict[str, tuple[str, float]] = {
     "Li2O": ("Li", _frac("Li", {"Li": 2, "O": 1})),              # 0.4645
     "Li2CO3": ("Li", _frac("Li", {"Li": 2, "C": 1, "O": 3})),     # 0.1879 (LCE)
-    "LiOH": ("Li", _frac("Li", {"Li": 1, "O": 1, "H": 1})),        # 0.2898
+    "LiOH": ("Li", _frac("Li", {"Li": 1, "O": 1, "H": 1})),        # 0.2898 (anhydrous)
+    # the traded hydroxide (HS 2825.20) is the monohydrate LiOH·H2O
+    "LiOH.H2O": ("Li", _frac("Li", {"Li": 1, "O": 2, "H": 3})),   # 0.1654
     "TiO2": ("Ti", _frac("Ti", {"Ti": 1, "O": 2})),               # 0.5993
     "Nb2O5": ("Nb", _frac("Nb", {"Nb": 2, "O": 5})),              # 0.6990
     "Ta2O5": ("Ta", _frac("Ta", {"Ta": 2, "O": 5})),              # 0.8190
@@ -68,6 +70,42 @@ STOICHIOMETRY: dict[str, tuple[str, float]] = {
     "Al2O3": ("Al", _frac("Al", {"Al": 2, "O": 3})),              # 0.5293
     "As2O3": ("As", _frac("As", {"As": 2, "O": 3})),              # 0.7574
 }
+
+
+#: price units → factor to USD per metric tonne of the priced product
+PRICE_TO_USD_PER_T: dict[str, float] = {
+    "USD/t": 1.0,
+    "USD/kg": 1_000.0,
+    "USD/lb": 1.0 / 0.45359237e-3,
+    "USD/troy_oz": 1.0 / 31.1034768e-6,
+}
+
+
+def price_per_tonne(values, unit):
+    """Prices in ``unit`` (scalar or Series of units) as USD per tonne; NaN where the unit is not a
+    mass price (USD/dmtu, USD/flask, ...).
+
+    >>> round(float(price_per_tonne(1.0, "USD/lb")), 2)
+    2204.62
+    >>> import pandas as pd
+    >>> price_per_tonne(pd.Series([2.0, 5.0]), pd.Series(["USD/kg", "USD/dmtu"])).tolist()
+    [2000.0, nan]
+    """
+    if isinstance(unit, str):
+        return values * PRICE_TO_USD_PER_T.get(unit, float("nan"))
+    return values * pd.Series(unit).map(PRICE_TO_USD_PER_T).astype(float).to_numpy()
+
+
+def content_factors(basis: pd.Series) -> pd.Series:
+    """Element mass fraction per row of a ``basis``/``content_basis`` column; NaN where the basis is
+    gross weight (or a mixture such as REO) and cannot be converted.
+
+    >>> content_factors(pd.Series(["metal", "Li2CO3", "gross", ""])).round(4).tolist()
+    [1.0, 0.1879, nan, 1.0]
+    """
+    b = basis.fillna("").astype(str)
+    f = b.map({k: v for k, (_, v) in STOICHIOMETRY.items()})
+    return f.where(~b.isin(["metal", "", "element"]), 1.0).astype(float)
 
 
 def to_tonnes(values: pd.Series | float, unit: str) -> pd.Series | float:

@@ -224,7 +224,7 @@ def register(app: typer.Typer) -> None:
 
                     shown = mins or s["mineral"].tolist()
                     base = assess(country, year, [m for m in shown if m in set(s["mineral"])] or None,
-                                  detail=False)
+                                  detail=False).records
                     prog.update(task, description="ranges over method choices for the other radar axes")
                     mb = method_bands(country, year)
                     prog.update(task, description="writing the report")

@@ -60,7 +60,7 @@ def scores(gov: pd.DataFrame, *, index: str = "pv", years: list[int] | None = No
     if index == "pv":
         est, se = est[est["dim"] == "pv"], se[se["dim"] == "pv"]
     e = est.groupby(["country", "year"])["value"].mean()
-    s = se.groupby(["country", "year"])["value"].apply(lambda v: float(np.sqrt((v ** 2).mean())))
+    s = np.sqrt(se.assign(v2=se["value"] ** 2).groupby(["country", "year"])["v2"].mean())  # RMS of dims
     t = pd.DataFrame({"wgi": e, "wgi_se": s}).reset_index()
     t = t[np.isfinite(t["wgi"])]
     if years is not None:

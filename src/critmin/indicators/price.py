@@ -23,7 +23,10 @@ insensitive to it; ``range`` and ``cv`` are not, and say so.
 
 Series choice per mineral (first available with enough years): World Bank Pink
 Sheet (exchange prices) → USGS DS140 unit value → USGS MCS price → BACI world
-trade unit value of the mineral's refined-stage codes (a documented proxy).
+trade unit value of the mineral's refined-stage codes (a documented proxy). A
+series that ends more than ``stale`` years before the target year is passed over
+when a later series has enough years (USGS DS140 for lithium ends in 2021; the MCS
+prices run to 2025), and used only where nothing fresher exists.
 """
 from __future__ import annotations
 
@@ -54,7 +57,7 @@ def _measure(p: np.ndarray, measure: str) -> float:
 
 
 def volatility(prices: pd.DataFrame, *, years: list[int], window: int = 10, min_years: int = 6,
-               measure: str = "log_return_std") -> pd.DataFrame:
+               measure: str = "log_return_std", stale: int | None = None) -> pd.DataFrame:
     """Volatility per (mineral, target year) from annual series.
 
     Parameters
@@ -65,10 +68,15 @@ def volatility(prices: pd.DataFrame, *, years: list[int], window: int = 10, min_
     years : list of int
         Target years; the window is ``[Y - window + 1, Y]``.
 
+    stale : int, optional
+        A series whose last price in the window is more than ``stale`` years before the
+        target year ranks after every fresher series (None: no such rule).
+
     Returns
     -------
     DataFrame ``mineral, year, value, series, n_years, first_year, last_year`` with the
-    first series (by ``rank``) that has at least ``min_years`` prices in the window.
+    first series (by freshness, then ``rank``) that has at least ``min_years`` prices in
+    the window.
 
     Examples
     --------
@@ -89,7 +97,8 @@ def volatility(prices: pd.DataFrame, *, years: list[int], window: int = 10, min_
             w = yv[(yv[:, 0] > y - window) & (yv[:, 0] <= y)]
             if len(w) < min_years:
                 continue
-            out.append((mineral, y, _measure(w[:, 1], measure), series, rank, len(w),
+            late = stale is not None and w[-1, 0] < y - stale
+            out.append((mineral, y, _measure(w[:, 1], measure), series, rank + 1000 * late, len(w),
                         int(w[0, 0]), int(w[-1, 0])))
     cols = ["mineral", "year", "value", "series", "rank", "n_years", "first_year", "last_year"]
     res = pd.DataFrame(out, columns=cols)

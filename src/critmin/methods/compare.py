@@ -36,7 +36,7 @@ def components(country: str = "JPN", year: int = 2022, *, store=None) -> dict[st
     from ..diagnosis import INDICATORS
     from . import eu_crm, geopolrisk
 
-    recs = assess(country, year, detail=False, store=store)
+    recs = assess(country, year, detail=False, store=store).records
     meti = recs.pivot_table(index="mineral", columns="indicator", values="score", aggfunc="first")
     meti = meti.reindex(columns=list(INDICATORS))
     n = meti.notna().sum(axis=1)

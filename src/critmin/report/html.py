@@ -129,20 +129,17 @@ def offline_plotlyjs() -> str:
     return _URL.sub("", get_plotlyjs())
 
 
-def render_assessment(records: pd.DataFrame, *, trend: pd.DataFrame | None = None, lang: str = "en",
+def render_assessment(result, *, trend: pd.DataFrame | None = None, lang: str = "en",
                       manifest: dict | None = None) -> str:
-    """Render the HTML report of ``assess(...)`` output (one country and year)."""
+    """Render the HTML report of an :class:`~critmin.assessment.Assessment` (one country and year)."""
     ui, labels = UI[lang], INDICATOR_LABELS[lang]
-    method = records.attrs.get("method", {})
-    diag = {d["mineral"]: d for d in records.attrs.get("minerals", [])}
-    details = records.attrs.get("details", {})
+    records = result.records
+    method = result.method.as_dict()
+    diag = {d["mineral"]: d for d in result.diagnosis}
+    details = result.details
     country = str(records["country"].iloc[0])
     year = int(records["year"].iloc[0])
-    wide = records.pivot_table(index="mineral", columns="indicator", values="score", aggfunc="first",
-                               dropna=False).reindex(columns=list(INDICATORS))
-    from ..cli import rank_minerals
-
-    wide = rank_minerals(wide)
+    wide = result.rank()
     mname = {m: catalogue.name(m, lang) for m in wide.index}
     figs: dict[str, dict] = {}
     out = []
@@ -258,8 +255,8 @@ def render_assessment(records: pd.DataFrame, *, trend: pd.DataFrame | None = Non
             + f"<script>{script}</script></body></html>")
 
 
-def write_assessment(records: pd.DataFrame, path: str | Path, **kw) -> Path:
+def write_assessment(result, path: str | Path, **kw) -> Path:
     """Write the report to ``path`` atomically (temporary file, then rename)."""
     from .io import write_text_atomic
 
-    return write_text_atomic(path, render_assessment(records, **kw))
+    return write_text_atomic(path, render_assessment(result, **kw))
