@@ -11,7 +11,6 @@ Method choices (:class:`Method`) are documented in the indicator modules
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Iterable
 
 import numpy as np
@@ -97,8 +96,8 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
         rec = grid.merge(hit, on=["year", "mineral"], how="left")
         rec["indicator"] = ind
         rec["value"] = rec["hhi"]
-        rec["reason"] = np.where(rec["hhi"].isna(), f"no {what} data by country within "
-                                 f"{lag} years before the assessment year", "")
+        rec["reason"] = _pick(rec["hhi"].isna(), f"no {what} data by country within "
+                                                 f"{lag} years before the assessment year", "")
         rec["rule"] = ("HHI of country shares; 'Other countries' rule: " + method.residual_rule
                        + (f"; {method.window}-year pooled" if method.window > 1 else ""))
         pieces.append(rec)
@@ -117,24 +116,29 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
             codes = stage_codes(m, stage)
             why[m] = ((gap, "") if gap else
                       (f"no recorded {stage} imports ({', '.join(codes)}) by ", f" within {method.max_lag} years"))
-        head = rec["mineral"].map({m: w[0] for m, w in why.items()})
-        tail = rec["mineral"].map({m: w[1] for m, w in why.items()})
-        needs_c = head.str.startswith("no recorded")
-        reason = head.where(~needs_c, head + rec["country"] + tail)
-        rec["reason"] = reason.where(rec["value"].isna(), "")
+        # strings are built once per distinct key and shared by reference (millions of rows in
+        # a full cross product)
+        miss = rec["value"].isna()
+        mc = rec.loc[miss, ["mineral", "country"]].drop_duplicates()
+        txt = [why[m][0] + (c + why[m][1] if why[m][0].startswith("no recorded") else "")
+               for m, c in zip(mc["mineral"], mc["country"])]
+        mc = mc.assign(reason=txt)
+        rec = rec.merge(mc, on=["mineral", "country"], how="left")
+        rec["reason"] = rec["reason"].where(rec["value"].isna(), "")
         rec["basis"] = rec["q_basis"]
-        rec["rule"] = (f"{method.import_variant} over {stage}-stage HS codes only; shares of "
-                       + rec["q_basis"].map({"contained": "contained tonnes", "value": "import value (USD)"}
-                                            ).fillna("contained tonnes, else value")
-                       + f"; governance {method.governance} g=clip((2.5-WGI)/5); missing g: "
-                         f"{method.missing_governance}; domestic production: {method.domestic}")
         # a code shared by several minerals (e.g. 261690 gold and PGM ores) counts the whole code's flows
         h = hc[(hc["stage"] == stage) & (hc["shared"].fillna("") != "")]
         shared = {m: "; shared HS code(s) " + ", ".join(f"{r.hs} (also {r.shared.replace(';', ', ')})"
                                                         for r in gg.itertuples())
                      + ": the whole code's flows are counted"
                   for m, gg in h.groupby("mineral") if set(gg["hs"]) & set(stage_codes(m, stage))}
-        rec["rule"] = rec["rule"] + rec["mineral"].map(shared).fillna("")
+        weigh = {"contained": "contained tonnes", "value": "import value (USD)", "": "contained tonnes, else value"}
+        mb = rec[["mineral", "q_basis"]].fillna({"q_basis": ""}).drop_duplicates()
+        mb["rule"] = [f"{method.import_variant} over {stage}-stage HS codes only; shares of {weigh[b]}; "
+                      f"governance {method.governance} g=clip((2.5-WGI)/5); missing g: "
+                      f"{method.missing_governance}; domestic production: {method.domestic}" + shared.get(m, "")
+                      for m, b in zip(mb["mineral"], mb["q_basis"])]
+        rec = rec.assign(q_basis=rec["q_basis"].fillna("")).merge(mb, on=["mineral", "q_basis"], how="left")
         ts = sd.trade_sources
         ts = ts[ts["stage"] == stage].set_index("mineral")["sources"]
         rec["sources"] = rec["mineral"].map(ts).fillna("")
@@ -144,21 +148,26 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
     vol = sd.volatility(years)
     rec = grid.merge(vol.rename(columns={"last_year": "data_year"}), on=["year", "mineral"], how="left")
     rec["indicator"] = "price_volatility"
-    rec["reason"] = np.where(rec["value"].isna(), f"no price or unit-value series with enough years "
-                             f"in the {method.volatility_window}-year window", "")
+    rec["reason"] = _pick(rec["value"].isna(), f"no price or unit-value series with enough years "
+                                               f"in the {method.volatility_window}-year window", "")
     rec["rule"] = (f"{method.volatility} over {method.volatility_window} years (nominal annual prices; "
                    "trade unit values screened for unit errors)")
-    rec["sources"] = (rec["source"] + ":" + rec["edition"]).where(rec["value"].notna(), "")
+    src = {} if vol.empty else dict(zip(zip(vol["source"], vol["edition"]),
+                                        (vol["source"] + ":" + vol["edition"])))
+    rec["sources"] = [src.get((a, b), "") if v == v else "" for a, b, v in
+                      zip(rec["source"], rec["edition"], rec["value"])]
     pieces.append(rec)
 
     # -- 6: secondary supply ----------------------------------------------------------------------
     sec = sd.secondary.rename(columns={"value": "rate"})
+    sec = sec.assign(rule="1 - min(1, secondary/demand); proxy: " + sec["basis"].fillna("none"),
+                     sources=(sec["source"] + ":" + sec["edition"]).where(sec["risk"].notna(), ""))
     rec = grid.merge(sec, on="mineral", how="left")
     rec["indicator"] = "secondary_supply"
     rec["value"] = rec["risk"]
-    rec["reason"] = np.where(rec["value"].isna(), "no secondary-supply figure or recycling rate", "")
-    rec["rule"] = "1 - min(1, secondary/demand); proxy: " + rec["basis"].fillna("none")
-    rec["sources"] = (rec["source"] + ":" + rec["edition"]).where(rec["value"].notna(), "")
+    rec["reason"] = _pick(rec["value"].isna(), "no secondary-supply figure or recycling rate", "")
+    rec["rule"] = rec["rule"].fillna("1 - min(1, secondary/demand); proxy: none")
+    rec["sources"] = rec["sources"].fillna("")
     pieces.append(rec)
 
     cols = ["country", "year", "mineral", "indicator", "value", "reason", "rule", "data_year", "sources",
@@ -174,6 +183,11 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
                "reserves_obs": sd.reserves_obs, "prices": sd.prices, "price_dropped": sd.price_dropped,
                "governance": g, "supply": sd}
     return recs, details
+
+
+def _pick(cond: pd.Series, a: str, b: str) -> np.ndarray:
+    """``a`` where ``cond`` else ``b``, as one shared string object each (not one per row)."""
+    return np.array([b, a], dtype=object)[np.asarray(cond, dtype=bool).astype(np.intp)]
 
 
 def score_records(recs: pd.DataFrame, method: Method) -> pd.Series:
@@ -264,21 +278,33 @@ RECORD_COLUMNS = ["country", "year", "mineral", "indicator", "value", "score", "
                   "sources"]
 
 
-@dataclass
 class Assessment:
     """The result of :func:`assess`: records, the method, the diagnosis and the provenance.
 
     ``records`` has one row per (country, year, mineral, indicator) with ``value``, ``score``
     (0–1, 1 = highest risk), ``reason`` (why there is no value), ``rule``, ``inputs`` and
     ``sources``. ``diagnosis`` holds per (country, year, mineral) the problems and policy
-    tools; ``details`` the share tables behind the records; ``supply`` the supply data read.
+    tools (built on first use); ``details`` the share tables behind the records; ``supply``
+    the supply data read.
     """
 
-    records: pd.DataFrame
-    method: Method
-    diagnosis: list = field(default_factory=list)
-    details: dict = field(default_factory=dict, repr=False)
-    supply: SupplyData | None = field(default=None, repr=False)
+    def __init__(self, records: pd.DataFrame, method: Method, diagnosis: list | None = None,
+                 details: dict | None = None, supply: SupplyData | None = None, lang: str = "en") -> None:
+        self.records, self.method, self.details, self.supply = records, method, details or {}, supply
+        self.lang = lang
+        self._diagnosis = diagnosis
+
+    def __repr__(self) -> str:
+        r = self.records
+        return (f"Assessment({r['country'].nunique()} importer(s), {r['year'].nunique()} year(s), "
+                f"{r['mineral'].nunique()} minerals, {len(r):,} records)")
+
+    @property
+    def diagnosis(self) -> list:
+        """Per (country, year, mineral): ``diagnosis`` text, ``problems``, ``tools``."""
+        if self._diagnosis is None:
+            self._diagnosis = diagnose(self.records, thresholds=self.method.thresholds, lang=self.lang)
+        return self._diagnosis
 
     def __len__(self) -> int:
         return len(self.records)
@@ -386,21 +412,19 @@ def assess(country: str | Iterable[str] = "JPN", year: int | Iterable[int] | Non
             check_years(store, countries[0], years)
     mins = [catalogue.check_mineral(m) for m in minerals] if minerals else None
     if supply is None or supply.method != method or (mins is not None and not set(mins) <= set(supply.minerals)):
-        supply = SupplyData(store, mins, method)
+        supply = SupplyData.cached(store, mins, method)
     recs, details = compute(countries=countries, years=years, minerals=mins, method=method, supply=supply)
     if mins is None:  # drop minerals without any data at all
         anyv = recs.groupby("mineral")["value"].agg(lambda s: s.notna().any())
         recs = recs[recs["mineral"].isin(anyv[anyv].index)]
-    order = {ind: i for i, ind in enumerate(INDICATORS)}
-    recs = recs.sort_values(["country", "year", "mineral", "indicator"],
-                            key=lambda s: s.map(order) if s.name == "indicator" else s)
-    recs = recs.reset_index(drop=True)
-    diag = diagnose(recs, thresholds=method.thresholds, lang=lang)
+    order = recs["indicator"].map({ind: i for i, ind in enumerate(INDICATORS)}).to_numpy()
+    keys = [order] + [pd.factorize(recs[c], sort=True)[0] for c in ("mineral", "year", "country")]
+    recs = recs.iloc[np.lexsort(keys)].reset_index(drop=True)
     if detail:
         recs["inputs"] = _inputs(recs, details)
         recs["sources"] = [[x for x in str(s).split("; ") if x] for s in recs["sources"]]
         recs = recs[RECORD_COLUMNS]
-    return Assessment(recs, method, diag, details, supply)
+    return Assessment(recs, method, None, details, supply, lang=lang)
 
 
 def _importers(store) -> set:

@@ -26,6 +26,7 @@ and ``recycling`` for long-term supply, marked as demand-driven.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 INDICATORS = ("reserve_concentration", "production_concentration", "import_concentrate",
@@ -103,29 +104,47 @@ def diagnose(records: pd.DataFrame, *, thresholds: dict[str, float] | None = Non
     """
     th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     txt = TEXT["ja" if lang == "ja" else "en"]
+    if records.empty:
+        return []
+    gid = records.groupby(["country", "year", "mineral"], sort=False).ngroup().to_numpy()
+    pos = records["indicator"].map({ind: k for k, ind in enumerate(INDICATORS)}).to_numpy()
+    ok = ~np.isnan(pos.astype(float))
+    n = int(gid.max()) + 1
+    score = np.full((n, len(INDICATORS)), np.nan)
+    score[gid[ok], pos[ok].astype(int)] = records["score"].to_numpy(dtype=float)[ok]
+    thr = np.array([th[i] for i in INDICATORS])
+    high = np.nan_to_num(score, nan=-1.0) >= thr
+    miss = np.isnan(score)
+    first = records.iloc[np.unique(gid, return_index=True)[1]]
+    memo: dict = {}
     out = []
-    for (country, year, mineral), g in records.groupby(["country", "year", "mineral"], sort=False):
-        scores = dict(zip(g["indicator"], g["score"]))
-        problems, reasons = [], {}
-        for ind in INDICATORS:
-            s = scores.get(ind)
-            if s is not None and pd.notna(s) and s >= th[ind]:
-                problems.append(ind)
-                reasons.setdefault(TOOLS[ind], []).append(ind)
-        if mineral in DEMAND_GROWTH:
-            for tool in ("upstream_development", "recycling"):
-                reasons.setdefault(tool, []).append("demand_growth")
-        tools = [t for t in TOOL_ORDER if t in reasons]
-        parts = [txt[p] for p in problems]
-        if mineral in DEMAND_GROWTH:
-            parts.append(txt["demand"].format(techs=", ".join(DEMAND_GROWTH[mineral])))
-        missing = [i for i in INDICATORS if pd.isna(scores.get(i, float("nan")))]
-        text = ("; ".join(parts) if parts else txt["none"])
-        if tools:
-            text += " → " + ", ".join(txt[t] for t in tools)
-        if missing:
-            text += " (" + txt["missing"].format(inds=", ".join(missing)) + ")"
-        out.append({"mineral": mineral, "country": country, "year": int(year), "diagnosis": text,
-                    "problems": problems + (["demand_growth"] if mineral in DEMAND_GROWTH else []),
-                    "tools": tools, "tool_reasons": reasons})
+    for (country, year, mineral), h, m in zip(first[["country", "year", "mineral"]].itertuples(index=False),
+                                             high, miss):
+        key = (mineral, h.tobytes(), m.tobytes())
+        d = memo.get(key)
+        if d is None:
+            d = _one(mineral, [i for i, x in zip(INDICATORS, h) if x], [i for i, x in zip(INDICATORS, m) if x],
+                     txt)
+            memo[key] = d
+        out.append({"mineral": mineral, "country": country, "year": int(year), "diagnosis": d[0],
+                    "problems": list(d[1]), "tools": list(d[2]), "tool_reasons": {k: list(v) for k, v in d[3].items()}})
     return out
+
+
+def _one(mineral: str, problems: list[str], missing: list[str], txt: dict) -> tuple:
+    reasons: dict[str, list[str]] = {}
+    for ind in problems:
+        reasons.setdefault(TOOLS[ind], []).append(ind)
+    if mineral in DEMAND_GROWTH:
+        for tool in ("upstream_development", "recycling"):
+            reasons.setdefault(tool, []).append("demand_growth")
+    tools = [t for t in TOOL_ORDER if t in reasons]
+    parts = [txt[p] for p in problems]
+    if mineral in DEMAND_GROWTH:
+        parts.append(txt["demand"].format(techs=", ".join(DEMAND_GROWTH[mineral])))
+    text = ("; ".join(parts) if parts else txt["none"])
+    if tools:
+        text += " → " + ", ".join(txt[t] for t in tools)
+    if missing:
+        text += " (" + txt["missing"].format(inds=", ".join(missing)) + ")"
+    return (text, problems + (["demand_growth"] if mineral in DEMAND_GROWTH else []), tools, reasons)

@@ -362,3 +362,6 @@ def reset_default_store() -> None:
     if _DEFAULT is not None:
         _DEFAULT.close()
     _DEFAULT = None
+    from .supply import clear_cache
+
+    clear_cache()

@@ -47,7 +47,7 @@ Importing this module loads nothing.
 """
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Iterable, Protocol, Sequence
 
 import numpy as np
@@ -217,12 +217,16 @@ def check_years(source, country: str, years) -> list[int]:
 def stage_codes(mineral: str, stage: str) -> list[str]:
     """The HS codes counted for ``mineral`` at ``stage``: its own codes where it has any at that
     stage, else the codes it shares with other minerals."""
-    h = catalogue.hs_codes()
-    h = h[(h["mineral"] == mineral) & (h["stage"] == stage)]
-    own = h[h["shared"].fillna("") == ""]
-    return (own if len(own) else h)["hs"].tolist()
+    return list(_counted_map().get((mineral, stage), ()))
 
 
+@lru_cache(maxsize=1)
+def _counted_map() -> dict:
+    h = _hs_counted()
+    return {k: tuple(g["hs"]) for k, g in h.groupby(["mineral", "stage"], sort=False)}
+
+
+@lru_cache(maxsize=1)
 def _hs_counted() -> pd.DataFrame:
     """Catalogue (hs, mineral, stage) rows counted by the supply layer (own codes over shared)."""
     h = catalogue.hs_codes()[["hs", "mineral", "stage", "shared"]].copy()
@@ -255,6 +259,28 @@ class SupplyData:
         self._flows: dict = {}
         self._weights: dict = {}
         self.overlay = None
+
+    @classmethod
+    def cached(cls, source=None, minerals: Iterable[str] | None = None, method: Method | None = None
+               ) -> "SupplyData":
+        """A process-wide shared instance per (data version, minerals, method): a second assessment
+        in the same process reads the tables already prepared. A source without a ``version()``
+        (e.g. a test double) gets a fresh instance."""
+        from .store import default_store
+
+        source = source if source is not None else default_store()
+        method = method or Method()
+        version = getattr(source, "version", None)
+        if not callable(version):
+            return cls(source, minerals, method)
+        key = (id(source), version(), None if minerals is None else tuple(minerals), method.key())
+        hit = _CACHE.get(key)
+        if hit is None:
+            hit = cls(source, minerals, method)
+            _CACHE[key] = hit
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.pop(next(iter(_CACHE)))
+        return hit
 
     # -- production and reserves ---------------------------------------------------------
     def _picked(self, dataset: str, priority) -> pd.DataFrame:
@@ -560,6 +586,15 @@ class SupplyData:
         """The same minerals and method over another data source (e.g. a policy overlay)."""
         s = SupplyData(source, self.minerals, self.method)
         return s
+
+
+_CACHE: dict = {}
+_CACHE_SIZE = 8
+
+
+def clear_cache() -> None:
+    """Forget the shared :meth:`SupplyData.cached` instances."""
+    _CACHE.clear()
 
 
 def _hhi(obs: pd.DataFrame, rule: str, window: int) -> pd.DataFrame:

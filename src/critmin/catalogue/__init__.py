@@ -174,5 +174,10 @@ def stage_reason(mineral: str, stage: str, held: set[str] | frozenset[str]) -> s
 
 def codes(mineral: str, stage: str) -> list[str]:
     """HS codes of ``mineral`` at ``stage``."""
+    return list(_code_map().get((mineral, stage), ()))
+
+
+@functools.lru_cache(maxsize=1)
+def _code_map() -> dict:
     h = hs_codes()
-    return h.loc[(h["mineral"] == mineral) & (h["stage"] == stage), "hs"].tolist()
+    return {k: tuple(g["hs"]) for k, g in h.groupby(["mineral", "stage"], sort=False)}
