@@ -267,8 +267,8 @@ def import_flows(country: str = "JPN", mineral: str = "rare_earths", stage: str 
     ``stage`` default: the first of :data:`STAGE_ORDER` with imports; ``year`` default: the
     latest year with imports at that stage. ``attrs`` hold year, stage, basis, hs, sources.
     """
+    from .balance import trade_flows
     from .countries import check_iso3
-    from .stockpile import _content_t
     from .store import default_store
 
     store = store or default_store()
@@ -277,8 +277,10 @@ def import_flows(country: str = "JPN", mineral: str = "rare_earths", stage: str 
     if stage is not None and stage not in catalogue.STAGES:
         raise DataValidationError(f"unknown stage{did_you_mean(stage, catalogue.STAGES)}", field="stage",
                                   found=stage, expected=f"one of {list(catalogue.STAGES)}")
-    t = store.trade(stage=stage, minerals=[mineral], importers=[country], variable="quantity")
-    t = _content_t(t[t["exporter"] != country])
+    # the material balance's flows (critmin.balance): contained tonnes where the code converts,
+    # value-only flows with their imputed quantity, nested HS codes counted once
+    t = trade_flows(store, country, [mineral], [stage] if stage else list(STAGE_ORDER))
+    t = t[t["direction"] == "import"]
     t = t[t["t"] > 0]
     if stage is None and len(t):
         held = set(t["stage"])
@@ -304,9 +306,11 @@ def import_flows(country: str = "JPN", mineral: str = "rare_earths", stage: str 
     g = g.reset_index(drop=True)
     bases = set(y["basis"])
     g.attrs = {"country": country, "mineral": mineral, "stage": stage, "year": int(year),
-               "basis": "contained element" if bases == {"content"} else
+               "basis": "contained element" if bases == {"contained"} else
                ("gross weight" if bases == {"gross"} else "mixed: contained element and gross weight"),
-               "hs": sorted(set(y["hs"])), "sources": sorted(set(y["source"] + ":" + y["edition"])),
+               "hs": sorted(set(y["hs"])),
+               "sources": sorted({p for v in y["sources"].dropna() for p in str(v).split("; ") if p}),
+               "imputed_t": float(y.loc[y["q_imputed"].astype(bool), "t"].sum()),
                "shared": sorted(set(y.loc[y["shared"].fillna("") != "", "hs"]))}
     return g
 
@@ -429,7 +433,9 @@ def simulate(country: str = "JPN", mineral: str = "rare_earths", exporters: Iter
         "notes": ([f"{', '.join(absent)} supplied no {fl.attrs.get('stage')} imports in {fl.attrs.get('year')}: "
                    "no loss from them"] if absent else [])
                  + ([f"shared multi-metal HS code(s) {', '.join(fl.attrs['shared'])}: flows are of the whole code"]
-                    if fl.attrs.get("shared") else []),
+                    if fl.attrs.get("shared") else [])
+                 + ([f"{fl.attrs['imputed_t']:,.1f} t of the imports are value-only flows (quantity imputed from "
+                     "unit values)"] if fl.attrs.get("imputed_t", 0.0) > 0.001 * annual else []),
         "confidential": confidential,
     })
     res["curve"] = curve(L, float(days), float(res["stock_t"])).to_dict("list")

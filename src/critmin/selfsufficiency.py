@@ -35,7 +35,7 @@ Public-data estimates (``estimate=True``, the default), always labelled in ``est
     * ③ missing → EoL recycling input rate (EU CRM 2023, the share of demand met by
       post-consumer scrap) × domestic demand;
     * demand missing → apparent consumption (refined production + imports − exports, shipped
-      data; :func:`critmin.stockpile.standard_consumption` over one year), basis ``apparent``.
+      data; :func:`critmin.balance.standard_consumption` over one year), basis ``apparent``.
     ①, ②, ④ and ⑤ have no public estimate: a component without a row counts 0, said in
     ``notes``.
 
@@ -330,14 +330,16 @@ def compute(table: pd.DataFrame, *, estimate: bool = True, country: str = "JPN",
     dsrc = dem["source"].reindex(mins).fillna("").replace("", "template")
     missing_dem = [m for m in mins if not np.isfinite(demand_t.get(m, np.nan))]
     if missing_dem and estimate:
-        from .stockpile import standard_consumption
+        from .balance import standard_consumption
 
         sc = standard_consumption(country, year, missing_dem, window=1).set_index("mineral")
         for m in missing_dem:
             v = sc.at[m, "standard_consumption_t"]
             if np.isfinite(v) and v > 0:
                 demand_t[m], basis[m] = float(v), "apparent"
-                dsrc[m] = (f"estimate: apparent consumption of {country} {sc.at[m, 'years'][-1]} "
+                what = ("apparent consumption" if sc.at[m, "basis"] == "apparent" else
+                        "imports (exports exceed imports + production: no apparent consumption)")
+                dsrc[m] = (f"estimate: {what} of {country} {sc.at[m, 'years'][-1]} "
                            f"({sc.at[m, 'stage']} stage, {sc.at[m, 'unit_basis']}): {sc.at[m, 'sources']}")
                 est[m].append("demand")
             else:

@@ -10,20 +10,14 @@ standard consumption (標準消費量)
     1. ``user``: a consumption table the user supplies (mineral, year, consumption_t);
     2. ``usgs_salient``: for the United States, USGS MCS salient statistics
        (reported consumption, else USGS's own apparent consumption);
-    3. ``apparent``: apparent consumption = domestic refined production + imports − exports
-       of the mineral's **refined** stage (HS codes of the catalogue), in tonnes. Quantities
-       are converted to contained element where the HS code's ``content_basis`` allows
-       (lithium carbonate and hydroxide → Li; ``metal`` as is); ``gross`` codes stay gross
-       weight and the label says so. Intermediate-stage codes are added only where the
-       intermediate is the same material in unwrought form (:data:`INTERMEDIATE_INCLUDED`;
-       magnets, ferro-alloys and semi-manufactures are other products). A mineral with no
-       refined-stage trade in the window falls back to its concentrate stage (industrial
-       minerals such as fluorspar or graphite whose traded product *is* the concentrate; mine
-       production is then added), then to its chemical stage (:data:`STAGE_ORDER`).
-       Exports are the partners' recorded imports from the country (mirror flows). Domestic
-       production is the latest figure at most :data:`PRODUCTION_LAG` years old (USGS MCS,
-       then WMD, then BGS). Years of the window without trade data are left out and the record
-       counts the years used. A non-positive mean (a net exporter) gives no target.
+    3. ``apparent``: apparent consumption = domestic production + imports − mirror exports at
+       the mineral's first stage with trade (refined, else concentrate, else chemical), in
+       contained tonnes where the HS code converts (else gross weight, labelled), value-only
+       flows counted through their imputed quantity — the material balance of
+       :mod:`critmin.balance` on the supply layer (its module docstring states every rule);
+       years whose exports exceed imports + production are left out of the mean;
+    4. ``imports``: where no year of the window has a positive balance (exports of product
+       made from feed the stage's codes do not record), the stage's mean imports.
 
 target days
     ``days = min(cap, ceil(base × (1 + risk_gain × R) × (1 + w)))`` where ``base`` = 60 days
@@ -56,29 +50,18 @@ import numpy as np
 import pandas as pd
 
 from . import catalogue
+from .balance import (PRODUCTION_LAG, STAGE_ORDER, WINDOW, apparent_consumption, check_consumption,
+                      domestic_production, salient_consumption, stage_for, standard_consumption,
+                      stockpile_minerals, trade_flows)
 from .errors import DataValidationError, did_you_mean
 
 BASE_DAYS = 60.0
 RISK_GAIN = 2.0
 CAP_DAYS = 180.0
-WINDOW = 5
-PRODUCTION_LAG = 3
 DAYS_PER_YEAR = 365.0
 
 #: The assessment indicators whose scores raise the target days (geopolitical supply risk).
 RISK_INDICATORS = ("production_concentration", "import_concentrate", "import_refined")
-
-#: Intermediate-stage HS codes counted with the refined stage, and why.
-INTERMEDIATE_INCLUDED: dict[str, str] = {
-    "cobalt": "HS 8105.10 (HS92) mixes cobalt mattes and intermediates with unwrought cobalt metal, "
-              "the form held in stockpiles; the refined code 2822.00 alone covers only oxides",
-}
-
-#: Stages tried in turn for apparent consumption: the first with trade data in the window.
-STAGE_ORDER = ("refined", "concentrate", "chemical")
-
-REFINED_PRIORITY = ("usgs_mcs", "wmd", "bgs_wms")
-MINE_PRIORITY = ("wmd", "usgs_mcs", "bgs_wms")
 
 #: Columns of a stock file; ``mineral`` and ``stock_t`` are required.
 STOCK_COLUMNS = {
@@ -230,261 +213,11 @@ def write_private(path: str | Path, text: str) -> Path:
     return write_text_atomic(path, text, private=True)
 
 
-# -- consumption ---------------------------------------------------------------------------------
+# -- consumption (the material balance lives in critmin.balance) -------------------------------------
 
-def stockpile_minerals(elements: bool = False) -> list[str]:
-    """The stockpile minerals: the 34 JOGMEC kinds (``elements=True`` adds REE/PGM elements)."""
-    m = catalogue.minerals()
-    m = m[m["stockpile"]]
-    if not elements:
-        m = m[m["parent"] == ""]
-    return m.index.tolist()
-
-
-def stage_for(mineral: str) -> str:
-    """The first stage of :data:`STAGE_ORDER` with an HS code for ``mineral`` ('' if none)."""
-    h = catalogue.hs_codes()
-    stages = set(h.loc[h["mineral"] == mineral, "stage"])
-    return next((s for s in STAGE_ORDER if s in stages), "")
-
-
-def _content_t(df: pd.DataFrame) -> pd.DataFrame:
-    """Trade quantities in tonnes of contained element where the code's basis allows; label it."""
-    from .units import MASS_TO_T, STOICHIOMETRY
-
-    df = df[df["unit"].isin(list(MASS_TO_T)) & np.isfinite(df["value"])].copy()
-    cb = df["content_basis"].fillna("").astype(str)
-    factor = cb.map(lambda b: 1.0 if b in ("metal", "") else STOICHIOMETRY[b][1] if b in STOICHIOMETRY
-                    else np.nan)
-    convertible = factor.notna()
-    df["t"] = df["value"] * df["unit"].map(MASS_TO_T) * factor.fillna(1.0)
-    df["basis"] = np.where(convertible, "content", "gross")
-    return df
-
-
-def trade_flows(store, country: str, minerals: list[str], stages: Iterable[str]) -> pd.DataFrame:
-    """Imports of ``country`` and its exports (partners' mirror imports), one query.
-
-    Columns of :meth:`Store.trade` plus ``direction`` (``import``/``export``), ``t`` (tonnes,
-    content where convertible) and ``basis`` (``content``/``gross``).
-    """
-    stages, minerals = list(stages), list(minerals)
-    if not minerals or not stages:
-        return pd.DataFrame(columns=["mineral", "stage", "hs", "content_basis", "shared", "importer", "exporter",
-                                     "year", "value", "unit", "source", "edition", "direction", "t", "basis"])
-    ph = lambda xs: ", ".join("?" * len(xs))  # noqa: E731
-    df = store.sql(f"""
-        SELECT m.mineral, m.stage, o.hs, m.content_basis, m.shared, o.country AS importer,
-               o.partner AS exporter, o.year, o.value, o.unit, o.source, o.edition
-        FROM obs o JOIN hs_map m ON o.hs = m.hs
-        WHERE o.dataset = 'trade' AND o.variable = 'quantity' AND (o.country = ? OR o.partner = ?)
-          AND m.mineral IN ({ph(minerals)}) AND m.stage IN ({ph(stages)})""",
-                   [country, country, *minerals, *stages])
-    df = df[df["importer"] != df["exporter"]]
-    df["direction"] = np.where(df["importer"] == country, "import", "export")
-    return _content_t(df)
-
-
-def domestic_production(store, country: str, minerals: list[str], dataset: str = "refined_production"
-                        ) -> pd.DataFrame:
-    """``mineral, year, production_t, basis, source`` of one country (one source per year)."""
-    from .units import MASS_TO_T, STOICHIOMETRY
-
-    prio = REFINED_PRIORITY if dataset == "refined_production" else MINE_PRIORITY
-    d = store.load(dataset, minerals=minerals, countries=[country], variables=["quantity"])
-    d = d[np.isfinite(d["value"]) & d["unit"].isin(list(MASS_TO_T)) & d["source"].isin(prio)].copy()
-    if d.empty:
-        return pd.DataFrame(columns=["mineral", "year", "production_t", "basis", "source"])
-    d["rank"] = d["source"].map({s: i for i, s in enumerate(prio)})
-    d = d.sort_values(["mineral", "year", "rank"]).drop_duplicates(["mineral", "year"])
-    f = d["basis"].map(lambda b: 1.0 if b in ("metal", "") else STOICHIOMETRY[b][1] if b in STOICHIOMETRY
-                       else np.nan)
-    d["production_t"] = d["value"] * d["unit"].map(MASS_TO_T) * f.fillna(1.0)
-    d["basis"] = np.where(f.notna(), "content", "gross")
-    d["source"] = d["source"] + ":" + d["edition"]
-    return d[["mineral", "year", "production_t", "basis", "source"]].reset_index(drop=True)
-
-
-def apparent_consumption(flows: pd.DataFrame, production: pd.DataFrame, years: Iterable[int], *,
-                         lag: int = PRODUCTION_LAG) -> pd.DataFrame:
-    """Apparent consumption per (mineral, year) = production + imports − exports, in tonnes.
-
-    Pure function of a flows table (``mineral, year, direction, t, basis``) and a production
-    table (``mineral, year, production_t, basis``). Only years with trade rows are returned.
-    Production is taken as of the year (latest figure at most ``lag`` years older).
-
-    >>> fl = pd.DataFrame({"mineral": ["x"] * 3, "year": [2020, 2020, 2021],
-    ...                    "direction": ["import", "export", "import"], "t": [100., 30., 90.],
-    ...                    "basis": ["content"] * 3})
-    >>> pr = pd.DataFrame({"mineral": ["x"], "year": [2019], "production_t": [10.], "basis": ["content"]})
-    >>> apparent_consumption(fl, pr, [2020, 2021])[["year", "consumption_t"]].to_dict("list")
-    {'year': [2020, 2021], 'consumption_t': [80.0, 100.0]}
-    """
-    years = [int(y) for y in years]
-    fl = flows[flows["year"].isin(years)]
-    if fl.empty:
-        return pd.DataFrame(columns=["mineral", "year", "imports_t", "exports_t", "production_t",
-                                     "consumption_t", "trade_basis", "production_basis"])
-    piv = fl.pivot_table(index=["mineral", "year"], columns="direction", values="t", aggfunc="sum",
-                         fill_value=0.0).reindex(columns=["import", "export"], fill_value=0.0)
-    piv.columns = ["imports_t", "exports_t"]
-    piv = piv.reset_index()
-    tb = fl.groupby("mineral")["basis"].agg(lambda s: "+".join(sorted(set(s)))).rename("trade_basis")
-    piv = piv.merge(tb, on="mineral", how="left")
-    if production is not None and len(production):
-        p = production.rename(columns={"year": "pyear", "basis": "production_basis"}).sort_values("pyear")
-        left = piv.sort_values("year").assign(year=lambda d: d["year"].astype("int64"))
-        p = p.assign(pyear=p["pyear"].astype("int64"))
-        piv = pd.merge_asof(left, p[["mineral", "pyear", "production_t", "production_basis"]],
-                            left_on="year", right_on="pyear", by="mineral", direction="backward",
-                            tolerance=lag).drop(columns="pyear")
-    else:
-        piv["production_t"], piv["production_basis"] = np.nan, np.nan
-    piv["production_t"] = piv["production_t"].fillna(0.0)
-    piv["production_basis"] = piv["production_basis"].fillna("")
-    piv["consumption_t"] = piv["production_t"] + piv["imports_t"] - piv["exports_t"]
-    return piv.sort_values(["mineral", "year"]).reset_index(drop=True)
-
-
-def _salient_consumption(store, minerals: list[str], years: list[int]) -> pd.DataFrame:
-    from .units import MASS_TO_T
-
-    s = store.load("us_salient", minerals=minerals, years=years,
-                   variables=["consumption_reported", "consumption", "consumption_apparent"])
-    s = s[np.isfinite(s["value"]) & s["unit"].isin(list(MASS_TO_T))].copy()
-    if s.empty:
-        return pd.DataFrame(columns=["mineral", "year", "consumption_t", "source"])
-    rank = {"consumption_reported": 0, "consumption": 1, "consumption_apparent": 2}
-    s["r"] = s["variable"].map(rank)
-    s = s.sort_values(["mineral", "year", "r"]).drop_duplicates(["mineral", "year"])
-    s["consumption_t"] = s["value"] * s["unit"].map(MASS_TO_T)
-    s["source"] = s["source"] + ":" + s["edition"] + " (" + s["variable"] + ")"
-    return s[["mineral", "year", "consumption_t", "source"]]
-
-
-def standard_consumption(country: str = "JPN", year: int | None = None, minerals: Iterable[str] | None = None,
-                         *, window: int = WINDOW, consumption: pd.DataFrame | None = None,
-                         store=None) -> pd.DataFrame:
-    """Standard consumption (mean over ``window`` years to ``year``) per mineral with its basis.
-
-    Returns ``mineral, standard_consumption_t, basis, stage, years, n_years, imports_t,
-    exports_t, production_t, unit_basis, sources, reason`` (the window means of the parts).
-    """
-    from .store import default_store
-
-    store = store or default_store()
-    mins = [catalogue.check_mineral(m) for m in minerals] if minerals else stockpile_minerals()
-    if year is None:
-        from .assessment import latest_year
-
-        year = latest_year(store, country)
-    years = list(range(int(year) - window + 1, int(year) + 1))
-    stage = {m: stage_for(m) for m in mins}
-    recs = {m: {"mineral": m, "stage": stage[m], "reason": ""} for m in mins}
-
-    # 1. user table
-    done: set[str] = set()
-    if consumption is not None:
-        c = _check_consumption(consumption)
-        c = c[c["mineral"].isin(mins) & c["year"].isin(years)]
-        for m, g in c.groupby("mineral"):
-            recs[m].update(standard_consumption_t=float(g["consumption_t"].mean()), basis="user",
-                           years=sorted(int(y) for y in g["year"]), n_years=len(g),
-                           sources="user-supplied consumption", unit_basis="as supplied",
-                           stage="as reported")
-            done.add(m)
-    # 2. USGS salient statistics for the United States
-    if country == "USA":
-        s = _salient_consumption(store, [m for m in mins if m not in done], years)
-        for m, g in s.groupby("mineral"):
-            recs[m].update(standard_consumption_t=float(g["consumption_t"].mean()), basis="usgs_salient",
-                           years=sorted(int(y) for y in g["year"]), n_years=len(g),
-                           sources="; ".join(sorted(set(g["source"]))), unit_basis="as reported by USGS",
-                           stage="as reported")
-            done.add(m)
-    # 3. apparent consumption from trade + production, at the first stage with data
-    rest = [m for m in mins if m not in done and stage[m]]
-    if rest:
-        fl = trade_flows(store, country, rest, list(STAGE_ORDER) + ["intermediate"])
-        fl = fl[fl["year"].isin(years)]
-        held = fl.groupby("mineral")["stage"].agg(set)
-        for m in rest:
-            stage[m] = next((s_ for s_ in STAGE_ORDER if s_ in held.get(m, set())), stage[m])
-            recs[m]["stage"] = stage[m]
-        chosen = fl["stage"] == fl["mineral"].map(stage)
-        extra = ((fl["stage"] == "intermediate") & fl["mineral"].isin(list(INTERMEDIATE_INCLUDED))
-                 & (fl["mineral"].map(stage) == "refined"))
-        fl = fl[chosen | extra]
-        ref = [m for m in rest if stage[m] in ("refined", "chemical")]
-        mine = [m for m in rest if stage[m] == "concentrate"]
-        prod = [d for d in (domestic_production(store, country, ref, "refined_production"),
-                            domestic_production(store, country, mine, "mine_production")) if len(d)]
-        prod = (pd.concat(prod, ignore_index=True) if prod else
-                pd.DataFrame(columns=["mineral", "year", "production_t", "basis", "source"]))
-        ac = apparent_consumption(fl, prod, years)
-        srcs = (fl.groupby("mineral").apply(lambda g: sorted(set(g["source"] + ":" + g["edition"])),
-                                            include_groups=False) if len(fl) else pd.Series(dtype=object))
-        shared = fl[fl["shared"].fillna("") != ""].groupby("mineral")["hs"].agg(lambda s: sorted(set(s)))
-        for m, g in ac.groupby("mineral"):
-            psrc = sorted(set(prod.loc[prod["mineral"] == m, "source"])) if len(prod) else []
-            bases = set(str(g["trade_basis"].iat[0]).split("+")) | ({g["production_basis"].iat[-1]} - {""})
-            ub = "contained element" if bases == {"content"} else (
-                "gross weight" if bases == {"gross"} else "mixed: contained element and gross weight")
-            st = stage[m] + (" + intermediate" if m in INTERMEDIATE_INCLUDED and stage[m] == "refined" else "")
-            notes = []
-            if m in shared.index:
-                notes.append(f"shared multi-metal HS code {', '.join(shared[m])}: the flows are of the whole code")
-            recs[m].update(standard_consumption_t=float(g["consumption_t"].mean()), basis="apparent",
-                           years=sorted(int(y) for y in g["year"]), n_years=int(len(g)),
-                           imports_t=float(g["imports_t"].mean()), exports_t=float(g["exports_t"].mean()),
-                           production_t=float(g["production_t"].mean()), unit_basis=ub, stage=st,
-                           sources="; ".join(list(srcs.get(m, [])) + psrc), notes=notes)
-    h = catalogue.hs_codes()
-    for m in mins:
-        r = recs[m]
-        if "standard_consumption_t" not in r:
-            r["standard_consumption_t"] = np.nan
-            r["basis"] = "none"
-            if not stage[m]:
-                r["reason"] = "no refined, concentrate or chemical HS code for this mineral in the catalogue"
-            else:
-                codes = ", ".join(h.loc[(h["mineral"] == m) & (h["stage"] == stage[m]), "hs"])
-                r["reason"] = (f"no {stage[m]}-stage trade ({codes}) of {country} in {years[0]}–{years[-1]}")
-        elif r["basis"] == "apparent" and r["standard_consumption_t"] <= 0:
-            r["reason"] = "apparent consumption is not positive (net exporter): no target"
-        elif r["basis"] == "apparent" and r["n_years"] < window:
-            r["reason"] = f"only {r['n_years']} of {window} years with trade data"
-        if m in INTERMEDIATE_INCLUDED and r["basis"] == "apparent":
-            r["reason"] = "; ".join(x for x in (r["reason"], INTERMEDIATE_INCLUDED[m]) if x)
-        r["reason"] = "; ".join(x for x in [r["reason"], *r.pop("notes", [])] if x)
-    out = pd.DataFrame([recs[m] for m in mins])
-    for c in ("years",):
-        out[c] = out[c].map(lambda v: v if isinstance(v, list) else [])
-    out["n_years"] = out["n_years"].fillna(0).astype(int)
-    for c in ("imports_t", "exports_t", "production_t"):
-        if c not in out:
-            out[c] = np.nan
-    for c in ("sources", "unit_basis"):
-        out[c] = out[c].fillna("") if c in out else ""
-    out.attrs = {"country": country, "year": int(year), "window": window}
-    return out
-
-
-def _check_consumption(df: pd.DataFrame) -> pd.DataFrame:
-    need = ["mineral", "year", "consumption_t"]
-    miss = [c for c in need if c not in df.columns]
-    if miss:
-        raise DataValidationError("consumption table lacks a column", field=miss[0], expected=str(need),
-                                  fix="give one row per (mineral, year) with consumption_t in tonnes")
-    d = df[need].copy()
-    d["mineral"] = [catalogue.check_mineral(m) for m in d["mineral"]]
-    d["year"] = pd.to_numeric(d["year"], errors="raise").astype(int)
-    d["consumption_t"] = pd.to_numeric(d["consumption_t"], errors="raise").astype(float)
-    if (d["consumption_t"] < 0).any():
-        i = int(np.flatnonzero((d["consumption_t"] < 0).to_numpy())[0])
-        raise DataValidationError("negative consumption", row=i + 2, field="consumption_t",
-                                  found=float(d["consumption_t"].iat[i]), expected=">= 0")
-    return d
+#: backwards-compatible names: the material balance (critmin.balance)
+_check_consumption = check_consumption
+_salient_consumption = salient_consumption
 
 
 # -- target days ---------------------------------------------------------------------------------
@@ -549,8 +282,8 @@ def plan(country: str = "JPN", year: int | None = None, minerals: Iterable[str] 
     Returns
     -------
     DataFrame ``mineral, standard_consumption_t, target_days, target_t, basis, unit_basis, stage,
-    years, n_years, imports_t, exports_t, production_t, risk, risk_rule, importance, reason,
-    sources`` (+ the confidential columns when ``stocks`` is given, listed in
+    years, n_years, imports_t, exports_t, production_t, balance_t, imputed_t, risk, risk_rule,
+    importance, reason, sources`` (:func:`critmin.balance.standard_consumption`; + the confidential columns when ``stocks`` is given, listed in
     ``attrs["confidential"]``).
     """
     from .countries import check_iso3
@@ -606,8 +339,8 @@ def plan(country: str = "JPN", year: int | None = None, minerals: Iterable[str] 
                                                 * out["standard_consumption_t"] / DAYS_PER_YEAR, np.nan)
         conf = list(CONFIDENTIAL_COLUMNS)
     cols = ["mineral", "standard_consumption_t", "target_days", "target_t", "basis", "unit_basis", "stage",
-            "years", "n_years", "imports_t", "exports_t", "production_t", "risk", "risk_rule", "importance",
-            "rule", "reason", "sources"] + conf
+            "years", "n_years", "imports_t", "exports_t", "production_t", "balance_t", "imputed_t", "risk",
+            "risk_rule", "importance", "rule", "reason", "sources"] + conf
     out = out[cols].reset_index(drop=True)
     out.attrs = {"country": country, "year": int(year), "window": window, "confidential": conf,
                  "base_days": base_days, "risk_gain": risk_gain, "cap_days": cap_days,
@@ -666,4 +399,5 @@ def public_view(p: pd.DataFrame, show_confidential: bool = False) -> pd.DataFram
 
 
 __all__ = ["plan", "standard_consumption", "apparent_consumption", "target_days", "risk_from_scores",
-           "read_stocks", "write_private", "to_json", "public_view", "stockpile_minerals"]
+           "read_stocks", "write_private", "to_json", "public_view", "stockpile_minerals", "trade_flows",
+           "domestic_production", "stage_for", "STAGE_ORDER", "WINDOW", "PRODUCTION_LAG"]

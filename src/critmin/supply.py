@@ -74,6 +74,11 @@ UV_HALF_WINDOW = 3
 #: a price series ending more than this many years before the target year is passed over
 PRICE_STALE = 1
 
+#: a later (HS 2007/2017) code that lies inside an HS92 code counted for the same mineral: where a
+#: flow of the outer code exists for the same importer, exporter and year, the inner flow is the
+#: same goods reported again (Critical Materials Atlas beside BACI) and is not added
+NESTED_CODES = {"810320": "810310", "811212": "811211"}
+
 FLOW_COLUMNS = ["mineral", "stage", "hs", "content_basis", "shared", "importer", "exporter", "year",
                 "q", "v", "q_c", "q_imputed", "v_imputed"]
 
@@ -344,12 +349,15 @@ class SupplyData:
         if key in self._weights:
             return self._weights[key]
         out = []
-        for stage, (ds, _prio) in STAGE_PRODUCTION.items():
-            d = {"mine_production": self.production_obs, "refined_production": self.refined_obs}[ds]
-            d = d[~d["country"].isin(NOT_COUNTRIES)]
-            if countries is not None:
-                d = d[d["country"].isin(list(countries))]
+        for stage, (ds, prio) in STAGE_PRODUCTION.items():
+            # one source per (country, mineral, year): a country missing from the source picked
+            # for the world table still has its own production from the next source
+            d = self.source.load(ds, minerals=self.minerals, variables=["quantity"],
+                                 countries=None if countries is None else list(countries))
+            d = d[~d["country"].isin(NOT_COUNTRIES) & np.isfinite(d["value"]) & d["source"].isin(prio)]
             d = contained_tonnes(d)
+            rank = d["source"].map({s_: i for i, s_ in enumerate(prio)})
+            d = d[rank == rank.groupby([d["country"], d["mineral"], d["year"]]).transform("min")]
             src = (d["source"] + ":" + d["edition"]).rename("source")
             d = d.assign(source=src).groupby(["country", "mineral", "year", "t_basis"], as_index=False).agg(
                 p=("t", "sum"), source=("source", "first"))
@@ -400,7 +408,7 @@ class SupplyData:
         cat = cat.merge(hs[["hs", "mineral", "stage"]], on=["hs", "mineral", "stage"])
         f = f.merge(cat, on="hs")
         f["q_c"] = f["q"] * content_factors(f["content_basis"]).to_numpy()
-        f = f[FLOW_COLUMNS + ["sources"]].reset_index(drop=True)
+        f = drop_nested(f[FLOW_COLUMNS + ["sources"]]).reset_index(drop=True)
         self._flows[key] = f
         return f
 
@@ -595,6 +603,25 @@ _CACHE_SIZE = 8
 def clear_cache() -> None:
     """Forget the shared :meth:`SupplyData.cached` instances."""
     _CACHE.clear()
+
+
+def drop_nested(flows: pd.DataFrame) -> pd.DataFrame:
+    """Drop flows of an inner code of :data:`NESTED_CODES` where the outer code's flow of the same
+    mineral, importer, exporter and year is present.
+
+    >>> f = pd.DataFrame({"mineral": "tantalum", "hs": ["810310", "810320", "810320"],
+    ...                   "importer": "JPN", "exporter": ["CHN", "CHN", "USA"], "year": 2020})
+    >>> drop_nested(f)["hs"].tolist(), drop_nested(f)["exporter"].tolist()
+    (['810310', '810320'], ['CHN', 'USA'])
+    """
+    inner = flows["hs"].isin(list(NESTED_CODES))
+    if not inner.any():
+        return flows
+    key = ["mineral", "importer", "exporter", "year"]
+    outer = flows.loc[flows["hs"].isin(list(NESTED_CODES.values())), key + ["hs"]]
+    cand = flows.loc[inner, key + ["hs"]].assign(outer=lambda d: d["hs"].map(NESTED_CODES))
+    hit = cand.reset_index().merge(outer.rename(columns={"hs": "outer"}), on=key + ["outer"])["index"]
+    return flows.drop(index=hit.unique())
 
 
 def _hhi(obs: pd.DataFrame, rule: str, window: int) -> pd.DataFrame:

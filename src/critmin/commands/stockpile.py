@@ -55,7 +55,7 @@ def plan_report(p, *, show_confidential: bool) -> str:
             _fig([{"type": "bar", "x": [r["mineral"] for r in ok], "y": [r["target_t"] for r in ok],
                    "name": "target quantity"}], "Target quantity per mineral", "", "tonnes (basis per row)")]
     cols = ["mineral", "standard_consumption_t", "target_days", "target_t", "risk", "importance", "basis",
-            "unit_basis", "stage", "n_years", "imports_t", "exports_t", "production_t", "reason"]
+            "unit_basis", "stage", "n_years", "imports_t", "exports_t", "production_t", "imputed_t", "reason"]
     if doc["confidential"]["shown"]:
         cols += ["stock_t", "stock_days", "gap_t", "locations"]
         figs.append(_fig([{"type": "bar", "x": [r["mineral"] for r in ok], "y": [r["target_days"] for r in ok],
@@ -64,8 +64,11 @@ def plan_report(p, *, show_confidential: bool) -> str:
                            "name": "stock held, days"}], "Stock held against target (CONFIDENTIAL)", "", "days"))
     body = (f"<p>{html.escape(recs[0]['rule'] if recs else '')}. R = mean of the assessment's "
             f"{', '.join(sp.RISK_INDICATORS)} scores; w = industrial-importance weight. Apparent consumption = "
-            "domestic production + imports - exports of the mineral's refined stage (else concentrate), "
-            "content-converted where the HS code's basis allows.</p>"
+            "domestic production + imports - mirror exports at the mineral's refined stage (else concentrate, "
+            "else chemical), in contained tonnes where the HS code's basis converts, value-only flows counted "
+            "through quantities imputed from unit values (imputed_t); years whose exports exceed imports + "
+            "production are left out, and where every year does, the stage's imports stand in (basis "
+            "'imports'). See critmin.balance.</p>"
             + table_html(recs, cols, {"risk": ".2f", "importance": ".2f", "target_days": ".0f", "n_years": "d",
                                       "stock_days": ".0f"}))
     return render_html(f"Stockpile plan: {doc['country']} {doc['year']}", [("Plan", body, figs)],
@@ -132,8 +135,9 @@ def register(app: typer.Typer) -> None:
             t = Table(title=f"Stockpile plan, {doc['country']} {doc['year']} (standard consumption = "
                             f"{window}-year mean)", box=box.SIMPLE_HEAD,
                       caption=f"{doc['records'][0]['rule'] if doc['records'] else ''}\n"
-                              "cons. = standard consumption (app. = apparent consumption); quantities in contained element unless (g) gross "
-                              "weight or (m) mixed; R = risk score; w = importance weight; yrs = years averaged.\n"
+                              "cons. = standard consumption (app. = apparent consumption; imp. = the "
+                              "stage's imports where exports exceed imports + production in every year); "
+                              "quantities in contained element unless (g) gross weight or (m) mixed; R = risk score; w = importance weight; yrs = years averaged.\n"
                               f"{doc['confidential']['note']}", caption_justify="left")
             show_w = any(r["importance"] for r in doc["records"])
             cols = (["mineral", "cons. t", "basis / stage", "yrs", "R"] + (["w"] if show_w else [])
@@ -145,7 +149,8 @@ def register(app: typer.Typer) -> None:
             for r in doc["records"]:
                 unit = {"contained element": "", "gross weight": " (g)"}.get(
                     r["unit_basis"], " (m)" if r["unit_basis"].startswith("mixed") else "")
-                basis = {"apparent": "app.", "usgs_salient": "USGS", "user": "user", "none": "-"}[r["basis"]]
+                basis = {"apparent": "app.", "imports": "imp.", "usgs_salient": "USGS", "user": "user",
+                         "none": "-"}.get(r["basis"], r["basis"])
                 row = [r["mineral"], _num(r["standard_consumption_t"], 0),
                        f"{basis} {r['stage'].replace(' + intermediate', '+int.')}{unit}".strip(), str(r["n_years"]),
                        _num(r["risk"], 2)] + ([_num(r["importance"], 1)] if show_w else []) + [

@@ -426,7 +426,7 @@ def domestic_demand(proj: pd.DataFrame, domestic: "str | Mapping | pd.DataFrame 
 
     ``domestic`` is ``"scenario"`` (the scenario's ``domestic_demand``, none if it has none),
     ``"apparent"`` (apparent consumption from the shipped trade and production data: production +
-    imports − exports of the refined stage, :func:`critmin.stockpile.standard_consumption` over one
+    imports − exports of the refined stage, :func:`critmin.balance.standard_consumption` over one
     year), a mapping ``{mineral: tonnes}`` (basis ``reported``) or a table with those columns.
     """
     cols = ["mineral", "domestic_demand_t", "domestic_year", "demand_basis", "domestic_source"]
@@ -457,14 +457,16 @@ def domestic_demand(proj: pd.DataFrame, domestic: "str | Mapping | pd.DataFrame 
                               "domestic_source": dd["source"]} for m, v in dd["tonnes"].items()],
                             columns=cols)
     if domestic == "apparent":
-        from ..stockpile import standard_consumption
+        from ..balance import standard_consumption
 
         sc_ = standard_consumption(sc.get("country", "JPN"), year, mins, window=1)
         sc_ = sc_[np.isfinite(sc_["standard_consumption_t"]) & (sc_["standard_consumption_t"] > 0)]
+        what = pd.Series(np.where(sc_["basis"] == "apparent", "apparent consumption",
+                                  "imports (exports exceed imports + production)"), index=sc_.index)
         return pd.DataFrame({"mineral": sc_["mineral"], "domestic_demand_t": sc_["standard_consumption_t"],
                              "domestic_year": sc_["years"].map(lambda v: v[-1] if v else None),
                              "demand_basis": "apparent",
-                             "domestic_source": "apparent consumption (" + sc_["stage"] + " stage, "
+                             "domestic_source": what + " (" + sc_["stage"] + " stage, "
                                                 + sc_["unit_basis"] + "): " + sc_["sources"]})[cols]
     raise DataValidationError("unknown domestic-demand option", field="domestic", found=domestic,
                               expected="scenario, apparent, none, a mapping or a table")
