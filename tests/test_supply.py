@@ -122,17 +122,23 @@ def test_lithium_hydroxide_is_converted_as_the_monohydrate(store, jpn2022):
 # -- defect 5: unit values screened ------------------------------------------------------------------
 
 def test_unit_value_screen_drops_the_titanium_2014_error_row(jpn2022):
+    """BACI's titanium unit value 2014 is 35 USD/t (one 45 Mt error row) against a median of ~370:
+    dropped. The unit-value series' volatility 2013–2022 falls from > 1 to about 0.2."""
+    from critmin.indicators.price import volatility
+
     sd = jpn2022.supply
     d = sd.price_dropped
     ti = d[(d["mineral"] == "titanium") & (d["year"] == 2014)]
     assert len(ti) == 1 and ti["value"].iloc[0] < 40 and ti["factor"].iloc[0] > 5
-    pv = rec(jpn2022, "titanium", "price_volatility")
-    # hand: std (ddof 1) of the annual log returns of the kept series in 2013–2022
-    s = sd.prices[sd.prices["series"] == pv.inputs["series"]].set_index("year")["value"].sort_index()
-    w = s.loc[2013:2022]
+    uv = sd.prices[(sd.prices["mineral"] == "titanium") & (sd.prices["source"] == "baci_hs92")]
+    w = uv.set_index("year")["value"].sort_index().loc[2013:2022]
     assert 2014 not in w.index
-    assert pv.value == pytest.approx(float(np.std(np.diff(np.log(w.to_numpy())), ddof=1)), rel=1e-12)
-    assert pv.value < 0.5
+    hand = float(np.std(np.diff(np.log(w.to_numpy())), ddof=1))
+    got = volatility(uv, years=[2022], window=10, min_years=6)["value"].iloc[0]
+    assert got == pytest.approx(hand, rel=1e-12) and got < 0.5
+    raw = pd.concat([uv, ti.drop(columns=["median", "factor"])]).set_index("year")["value"].sort_index()
+    assert float(np.std(np.diff(np.log(raw.loc[2013:2022].to_numpy())), ddof=1)) > 1.0
+    assert rec(jpn2022, "titanium", "price_volatility").value < 0.5
 
 
 def test_screen_keeps_real_price_spikes_of_published_series():
@@ -174,3 +180,20 @@ def test_json_writes_no_report_unless_out_is_given(tmp_path, monkeypatch):
     doc = json.loads(r.stdout)
     co = [x for x in doc["records"] if x["indicator"] == "import_refined"][0]
     assert "810510" in co["inputs"]["stage_codes"] and co["score"] >= 0.1
+
+
+# -- defect 6: lithium's price series reaches the assessment year ---------------------------------------
+
+def test_lithium_volatility_reads_the_chained_mcs_prices_not_the_stale_ds140():
+    """USGS DS140 ends in 2021; the MCS battery-grade carbonate prices, chained across the 2022–2026
+    editions (the later edition's revised figure stands), reach 2025. Window 2015–2024, prices
+    (USD/t) 2017 15,000 · 2018 16,000 · 2019 12,100 · 2020 8,600 · 2021 11,700 · 2022 63,700 ·
+    2023 39,000 · 2024 11,800 → std (ddof 1) of the 7 log returns = 0.8969 (DS140 gave 0.205)."""
+    prices = [15000, 16000, 12100, 8600, 11700, 63700, 39000, 11800]
+    hand = float(np.std(np.diff(np.log(prices)), ddof=1))
+    assert hand == pytest.approx(0.8969, abs=1e-4)
+    r = critmin.assess("JPN", 2024, ["lithium"])
+    pv = rec(r, "lithium", "price_volatility")
+    assert pv.value == pytest.approx(hand, rel=1e-9) and pv.value >= 0.8
+    assert pv.inputs["first_year"] == 2017 and pv.inputs["last_year"] == 2024
+    assert "usgs_mcs:MCS2026" in pv.sources and "usgs_mcs:MCS2022" in pv.sources

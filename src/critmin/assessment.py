@@ -152,10 +152,7 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
                                                f"in the {method.volatility_window}-year window", "")
     rec["rule"] = (f"{method.volatility} over {method.volatility_window} years (nominal annual prices; "
                    "trade unit values screened for unit errors)")
-    src = {} if vol.empty else dict(zip(zip(vol["source"], vol["edition"]),
-                                        (vol["source"] + ":" + vol["edition"])))
-    rec["sources"] = [src.get((a, b), "") if v == v else "" for a, b, v in
-                      zip(rec["source"], rec["edition"], rec["value"])]
+    rec["sources"] = rec["sources"].where(rec["value"].notna(), "").fillna("")
     pieces.append(rec)
 
     # -- 6: secondary supply ----------------------------------------------------------------------

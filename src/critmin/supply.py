@@ -565,8 +565,20 @@ class SupplyData:
         m = self.method
         v = price.volatility(self.prices, years=years, window=m.volatility_window, measure=m.volatility,
                              min_years=max(3, int(0.6 * m.volatility_window)), stale=PRICE_STALE)
-        meta = self.prices.drop_duplicates("series").set_index("series")[["source", "edition", "unit", "note"]]
-        return v.join(meta, on="series")
+        p = self.prices
+        meta = p.drop_duplicates("series").set_index("series")[["source", "unit", "note"]]
+        v = v.join(meta, on="series")
+        if v.empty:
+            return v.assign(edition=pd.Series(dtype=object))
+        # a series chained across editions names every edition read in the window
+        ed = v[["series", "first_year", "last_year"]].drop_duplicates().merge(
+            p[["series", "year", "source", "edition"]], on="series")
+        ed = ed[(ed["year"] >= ed["first_year"]) & (ed["year"] <= ed["last_year"])]
+        ed = ed.assign(se=ed["source"] + ":" + ed["edition"]).groupby(
+            ["series", "first_year", "last_year"]).agg(
+            edition=("edition", lambda e: ", ".join(sorted(set(e)))),
+            sources=("se", lambda e: "; ".join(sorted(set(e))))).reset_index()
+        return v.merge(ed, on=["series", "first_year", "last_year"], how="left")
 
     # -- provenance --------------------------------------------------------------------------
     @property
