@@ -148,14 +148,14 @@ def test_count_of_fully_scored_minerals(wide2024):
 
 def test_variants_are_selectable_and_recorded():
     base = critmin.assess("JPN", 2024, ["nickel"], detail=False).records
-    prod = critmin.assess("JPN", 2024, ["nickel"], detail=False, import_variant="product").records
+    prod = critmin.assess("JPN", 2024, ["nickel"], import_variant="product").records
     gpr = critmin.assess("JPN", 2024, ["nickel"], detail=False, import_variant="geopolrisk").records
     pick = lambda d: d.set_index("indicator").loc["import_concentrate"]  # noqa: E731
     assert pick(base).value != pick(prod).value != pick(gpr).value
     assert "product" in pick(prod).rule and "product" in set(prod["rule"].str.extract(r"^(\w+)")[0])
     # product form: HHI × share-weighted g
     p = pick(prod)
-    assert p.value == pytest.approx(p.hhi * p.gbar)
+    assert p.value == pytest.approx(p.inputs["hhi"] * p.inputs["g_weighted_mean"])
 
 
 def test_minmax_normalisation_spans_zero_to_one():

@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import catalogue
 from .diagnosis import INDICATORS, diagnose
-from .errors import UnknownNameError, did_you_mean
+from .errors import DataValidationError, UnknownNameError, did_you_mean
 from .indicators import concentration, import_stability, normalise
 
 from .method import Method
@@ -38,8 +38,12 @@ def Inputs(store, method: Method, minerals: list[str]) -> SupplyData:  # noqa: N
 
 def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: Iterable[int] | None = None,
             minerals: Iterable[str] | None = None, method: Method | None = None,
-            supply: SupplyData | None = None, inputs: SupplyData | None = None) -> tuple[pd.DataFrame, dict]:
+            supply: SupplyData | None = None, inputs: SupplyData | None = None,
+            detail: bool = True) -> tuple[pd.DataFrame, dict]:
     """Vectorised core: records for every (country, year, mineral, indicator).
+
+    ``detail=False`` keeps only the record columns (no intermediate figures): for large cross
+    products.
 
     Reads one :class:`~critmin.supply.SupplyData` (built here from ``store`` unless given).
     ``countries=None`` means every importer in the trade data; ``years=None`` every year with
@@ -82,50 +86,42 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
     else:
         summ["valued_at"] = np.nan
 
-    grid = pd.MultiIndex.from_product([countries, years, minerals], names=["country", "year", "mineral"])
-    grid = grid.to_frame(index=False)
-    pieces = []
+    # -- the record grid: every (country, year, mineral) × the six indicators, laid out in the
+    #    output order (countries, years, minerals sorted; indicators in INDICATORS order); each
+    #    indicator's small table is placed by position, never merged with the full grid
+    countries, years, minerals = sorted(set(countries)), sorted(set(years)), sorted(set(minerals))
+    grid = _Grid(countries, years, minerals)
+    cols = {}
 
     # -- 1, 2: reserves and production concentration ----------------------------------------------
+    ym = pd.MultiIndex.from_product([years, minerals], names=["year", "mineral"]).to_frame(index=False)
     for ind, table, what in (("reserve_concentration", sd.hhi("reserves", window=1), "reserves"),
                              ("production_concentration", sd.hhi("production"), "mine production")):
-        t = grid[["year", "mineral"]].drop_duplicates()
         # reserves are a slow-moving stock published once a year: two more years of look-back
         lag = method.max_lag if ind != "reserve_concentration" else method.max_lag + 2
-        hit = asof(t, table, ["mineral"], lag)
-        rec = grid.merge(hit, on=["year", "mineral"], how="left")
-        rec["indicator"] = ind
-        rec["value"] = rec["hhi"]
-        rec["reason"] = _pick(rec["hhi"].isna(), f"no {what} data by country within "
-                                                 f"{lag} years before the assessment year", "")
-        rec["rule"] = ("HHI of country shares; 'Other countries' rule: " + method.residual_rule
-                       + (f"; {method.window}-year pooled" if method.window > 1 else ""))
-        pieces.append(rec)
+        hit = asof(ym, table.drop(columns=["rule"], errors="ignore"), ["mineral"], lag)
+        hit = hit.assign(value=hit["hhi"])
+        rule = ("HHI of country shares; 'Other countries' rule: " + method.residual_rule
+                + (f"; {method.window}-year pooled" if method.window > 1 else ""))
+        grid.place(cols, ind, grid.pos_ym(hit), hit, reason=(f"no {what} data by country within {lag} "
+                                                             "years before the assessment year"),
+                   rule=rule)
 
     # -- 3, 4: import stability per stage ---------------------------------------------------------
     held = sd.held_codes
     hc = catalogue.hs_codes()
+    ts_all = sd.trade_sources
     for ind, stage in STAGE_OF.items():
         s = summ[summ["stage"] == stage].drop(columns="stage").rename(columns={"importer": "country"})
-        hit = asof(grid, s, ["country", "mineral"], method.max_lag)
-        rec = grid.merge(hit, on=["country", "year", "mineral"], how="left")
-        rec["indicator"] = ind
+        s = s[s["country"].isin(countries) & s["mineral"].isin(minerals)]
+        hit = grid.asof_cym(s, method.max_lag)
+        pos = grid.pos_cym(hit)
         why = {}
         for m in minerals:
             gap = catalogue.stage_reason(m, stage, held)
             codes = stage_codes(m, stage)
             why[m] = ((gap, "") if gap else
                       (f"no recorded {stage} imports ({', '.join(codes)}) by ", f" within {method.max_lag} years"))
-        # strings are built once per distinct key and shared by reference (millions of rows in
-        # a full cross product)
-        miss = rec["value"].isna()
-        mc = rec.loc[miss, ["mineral", "country"]].drop_duplicates()
-        txt = [why[m][0] + (c + why[m][1] if why[m][0].startswith("no recorded") else "")
-               for m, c in zip(mc["mineral"], mc["country"])]
-        mc = mc.assign(reason=txt)
-        rec = rec.merge(mc, on=["mineral", "country"], how="left")
-        rec["reason"] = rec["reason"].where(rec["value"].isna(), "")
-        rec["basis"] = rec["q_basis"]
         # a code shared by several minerals (e.g. 261690 gold and PGM ores) counts the whole code's flows
         h = hc[(hc["stage"] == stage) & (hc["shared"].fillna("") != "")]
         shared = {m: "; shared HS code(s) " + ", ".join(f"{r.hs} (also {r.shared.replace(';', ', ')})"
@@ -133,53 +129,161 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
                      + ": the whole code's flows are counted"
                   for m, gg in h.groupby("mineral") if set(gg["hs"]) & set(stage_codes(m, stage))}
         weigh = {"contained": "contained tonnes", "value": "import value (USD)", "": "contained tonnes, else value"}
-        mb = rec[["mineral", "q_basis"]].fillna({"q_basis": ""}).drop_duplicates()
-        mb["rule"] = [f"{method.import_variant} over {stage}-stage HS codes only; shares of {weigh[b]}; "
-                      f"governance {method.governance} g=clip((2.5-WGI)/5); missing g: "
-                      f"{method.missing_governance}; domestic production: {method.domestic}" + shared.get(m, "")
-                      for m, b in zip(mb["mineral"], mb["q_basis"])]
-        rec = rec.assign(q_basis=rec["q_basis"].fillna("")).merge(mb, on=["mineral", "q_basis"], how="left")
-        ts = sd.trade_sources
-        ts = ts[ts["stage"] == stage].set_index("mineral")["sources"]
-        rec["sources"] = rec["mineral"].map(ts).fillna("")
-        pieces.append(rec)
+
+        def rule_of(m, b, stage=stage, shared=shared, weigh=weigh):
+            return (f"{method.import_variant} over {stage}-stage HS codes only; shares of {weigh[b]}; "
+                    f"governance {method.governance} g=clip((2.5-WGI)/5); missing g: "
+                    f"{method.missing_governance}; domestic production: {method.domestic}" + shared.get(m, ""))
+
+        ts = ts_all[ts_all["stage"] == stage].set_index("mineral")["sources"]
+        hit = hit.assign(basis=hit["q_basis"], sources=hit["mineral"].map(ts).fillna(""))
+        hit["rule"] = grid.shared_strings(hit[["mineral", "q_basis"]].fillna({"q_basis": ""}), rule_of)
+        base_rule = {m: rule_of(m, "") for m in minerals}
+        # missing: the reason per (mineral, country), the rule with the stage's default weighting
+        reason = {m: why[m][0] for m in minerals}
+        per_c = {m: why[m] for m in minerals if why[m][0].startswith("no recorded")}
+        grid.place(cols, ind, pos, hit, reason=reason, rule=base_rule,
+                   sources={m: ts.get(m, "") for m in minerals}, reason_by_country=per_c)
 
     # -- 5: price volatility ----------------------------------------------------------------------
     vol = sd.volatility(years)
-    rec = grid.merge(vol.rename(columns={"last_year": "data_year"}), on=["year", "mineral"], how="left")
-    rec["indicator"] = "price_volatility"
-    rec["reason"] = _pick(rec["value"].isna(), f"no price or unit-value series with enough years "
-                                               f"in the {method.volatility_window}-year window", "")
-    rec["rule"] = (f"{method.volatility} over {method.volatility_window} years (nominal annual prices; "
-                   "trade unit values screened for unit errors)")
-    rec["sources"] = rec["sources"].where(rec["value"].notna(), "").fillna("")
-    pieces.append(rec)
+    vol = vol[vol["mineral"].isin(minerals)].rename(columns={"last_year": "data_year"})
+    grid.place(cols, "price_volatility", grid.pos_ym(vol), vol,
+               reason=(f"no price or unit-value series with enough years in the "
+                       f"{method.volatility_window}-year window"),
+               rule=(f"{method.volatility} over {method.volatility_window} years (nominal annual prices; "
+                     "trade unit values screened for unit errors)"))
 
     # -- 6: secondary supply ----------------------------------------------------------------------
     sec = sd.secondary.rename(columns={"value": "rate"})
-    sec = sec.assign(rule="1 - min(1, secondary/demand); proxy: " + sec["basis"].fillna("none"),
-                     sources=(sec["source"] + ":" + sec["edition"]).where(sec["risk"].notna(), ""))
-    rec = grid.merge(sec, on="mineral", how="left")
-    rec["indicator"] = "secondary_supply"
-    rec["value"] = rec["risk"]
-    rec["reason"] = _pick(rec["value"].isna(), "no secondary-supply figure or recycling rate", "")
-    rec["rule"] = rec["rule"].fillna("1 - min(1, secondary/demand); proxy: none")
-    rec["sources"] = rec["sources"].fillna("")
-    pieces.append(rec)
+    sec = sec[sec["mineral"].isin(minerals) & sec["risk"].notna()]
+    sec = sec.assign(value=sec["risk"], rule="1 - min(1, secondary/demand); proxy: " + sec["basis"],
+                     sources=sec["source"] + ":" + sec["edition"])
+    secy = ym.merge(sec, on="mineral")
+    grid.place(cols, "secondary_supply", grid.pos_ym(secy), secy,
+               reason="no secondary-supply figure or recycling rate",
+               rule="1 - min(1, secondary/demand); proxy: none")
 
-    cols = ["country", "year", "mineral", "indicator", "value", "reason", "rule", "data_year", "sources",
+    keep = ["value", "reason", "rule", "data_year", "sources",
             "hhi", "residual_share", "n_countries", "top_country", "top_share", "total", "unit", "basis",
             "gbar", "n_partners", "total_q", "missing_g_share", "domestic_p", "valued_at", "n_imputed",
             "series", "n_years", "first_year", "rate", "variable"]
-    recs = pd.concat([p.reindex(columns=cols) for p in pieces], ignore_index=True)
-    recs["value"] = recs["value"].astype(float)
+    if not detail:
+        keep = keep[:5]
+    recs = grid.frame(cols, keep)
     recs["score"] = score_records(recs, method)
-    recs["sources"] = recs["sources"].fillna("")
-    recs["reason"] = recs["reason"].fillna("")
     details = {"reserve_life": sd.reserve_life, "import_shares": shares, "production_obs": sd.production_obs,
                "reserves_obs": sd.reserves_obs, "prices": sd.prices, "price_dropped": sd.price_dropped,
                "governance": g, "supply": sd}
     return recs, details
+
+
+class _Grid:
+    """Positions of (country, year, mineral, indicator) records laid out in output order."""
+
+    def __init__(self, countries: list, years: list, minerals: list) -> None:
+        self.c, self.y, self.m = pd.Index(countries), pd.Index(years), pd.Index(minerals)
+        self.C, self.Y, self.M, self.K = len(countries), len(years), len(minerals), len(INDICATORS)
+        self.n = self.C * self.Y * self.M
+
+    def pos_ym(self, t: pd.DataFrame) -> np.ndarray:
+        """Grid positions (one per country) of rows keyed by (year, mineral): shape (rows, C)."""
+        p = self.y.get_indexer(t["year"].astype(int)) * self.M + self.m.get_indexer(t["mineral"])
+        return np.add.outer(p, np.arange(self.C) * self.Y * self.M)
+
+    def pos_cym(self, t: pd.DataFrame) -> np.ndarray:
+        return ((self.c.get_indexer(t["country"]) * self.Y + self.y.get_indexer(t["year"].astype(int))) * self.M
+                + self.m.get_indexer(t["mineral"]))[:, None]
+
+    def asof_cym(self, s: pd.DataFrame, max_lag: int) -> pd.DataFrame:
+        """For each (country, year, mineral) the row of ``s`` of the latest data year ≤ year within
+        ``max_lag`` years (column ``data_year``), without a merge on the full grid."""
+        if s.empty:
+            return s.assign(data_year=pd.Series(dtype=float))
+        parts = []
+        for k in range(max_lag + 1):
+            t = s.assign(data_year=s["year"], year=s["year"] + k)
+            parts.append(t[t["year"].isin(self.y)])
+        t = pd.concat(parts, ignore_index=True).sort_values("data_year", ascending=False, kind="stable")
+        return t.drop_duplicates(["country", "mineral", "year"]).reset_index(drop=True)
+
+    @staticmethod
+    def shared_strings(keys: pd.DataFrame, make) -> np.ndarray:
+        """``make(*key)`` per row of ``keys``, built once per distinct key and shared by reference."""
+        if keys.empty:
+            return np.array([], dtype=object)
+        codes, uniq = pd.MultiIndex.from_frame(keys).factorize()
+        return np.array([make(*k) for k in uniq] + [None], dtype=object)[codes]
+
+    def place(self, cols: dict, indicator: str, pos: np.ndarray, table: pd.DataFrame, *, reason,
+              rule, sources="", reason_by_country: dict | None = None) -> None:
+        """Put ``table``'s columns at ``pos`` (rows × countries) for ``indicator``; cells without a
+        value get the ``reason`` (a string, or one per mineral), ``rule`` and ``sources``."""
+        k = INDICATORS.index(indicator)
+        n = self.n
+        value = np.full(n, np.nan)
+        rows = np.repeat(np.arange(len(table)), pos.shape[1]) if pos.size else np.array([], dtype=int)
+        flat = pos.ravel()
+        ok = flat >= 0
+        rows, flat = rows[ok], flat[ok]
+        if len(table):
+            value[flat] = table["value"].to_numpy(dtype=float)[rows]
+        has = ~np.isnan(value)
+        mi = np.tile(np.arange(self.M), self.C * self.Y)
+
+        def per_mineral(x):
+            if isinstance(x, dict):
+                return np.array([x.get(m, "") for m in self.m] + [""], dtype=object)[mi]
+            return np.array([x], dtype=object)[np.zeros(n, dtype=np.intp)]
+
+        rs = per_mineral(reason)
+        if reason_by_country:
+            ci = np.repeat(np.arange(self.C), self.Y * self.M)
+            cm = {}
+            for j, m in enumerate(self.m):
+                if m in reason_by_country:
+                    head, tail = reason_by_country[m]
+                    cm[j] = [head + c + tail for c in self.c]
+            for j, texts in cm.items():
+                sel = mi == j
+                rs[sel] = np.array(texts, dtype=object)[ci[sel]]
+        rs[has] = ""
+        out = {"value": value, "reason": rs, "rule": per_mineral(rule), "sources": per_mineral(sources)}
+        out["sources"][~has] = ""
+        for c in table.columns:
+            if c in ("value", "country", "year", "mineral", "reason"):
+                continue
+            src = table[c].to_numpy()
+            if src.dtype.kind in "fiub":
+                arr = np.full(n, np.nan)
+            else:
+                arr = np.full(n, np.nan, dtype=object)
+                if c in ("rule", "sources"):
+                    arr = out[c]
+            arr[flat] = src[rows]
+            out[c] = arr
+        cols[indicator] = out
+
+    def frame(self, cols: dict, keep: list) -> pd.DataFrame:
+        """The records: the K indicators interleaved per (country, year, mineral)."""
+        K, n = self.K, self.n
+        data = {"country": np.repeat(np.asarray(self.c, dtype=object), self.Y * self.M * K),
+                "year": np.tile(np.repeat(np.asarray(self.y, dtype=np.int64), self.M * K), self.C),
+                "mineral": np.tile(np.repeat(np.asarray(self.m, dtype=object), K), self.C * self.Y),
+                "indicator": np.tile(np.asarray(INDICATORS, dtype=object), n)}
+        for c in keep:
+            parts = [cols[i].get(c) for i in INDICATORS]
+            numeric = all(p is None or p.dtype.kind == "f" for p in parts)
+            arr = np.full(n * K, np.nan, dtype=float if numeric else object)
+            for k, p in enumerate(parts):
+                if p is not None:
+                    arr[k::K] = p
+            data[c] = arr
+        out = pd.DataFrame(data)
+        for c in ("reason", "sources"):
+            if c in out:
+                out[c] = out[c].fillna("")
+        return out
 
 
 def _pick(cond: pd.Series, a: str, b: str) -> np.ndarray:
@@ -408,15 +512,20 @@ def assess(country: str | Iterable[str] = "JPN", year: int | Iterable[int] | Non
         if countries is not None and len(countries) == 1:
             check_years(store, countries[0], years)
     mins = [catalogue.check_mineral(m) for m in minerals] if minerals else None
-    if supply is None or supply.method != method or (mins is not None and not set(mins) <= set(supply.minerals)):
+    if supply is None:
         supply = SupplyData.cached(store, mins, method)
-    recs, details = compute(countries=countries, years=years, minerals=mins, method=method, supply=supply)
+    elif supply.method != method or (mins is not None and not set(mins) <= set(supply.minerals)):
+        raise DataValidationError("the supply data given were prepared for another method or other minerals",
+                                  field="supply", found=f"method {supply.method.as_dict()}",
+                                  expected=f"method {method.as_dict()} and minerals {mins}",
+                                  fix="build SupplyData(source, minerals, method) for this assessment, or "
+                                      "omit `supply`")
+    recs, details = compute(countries=countries, years=years, minerals=mins, method=method, supply=supply,
+                            detail=detail)
     if mins is None:  # drop minerals without any data at all
         anyv = recs.groupby("mineral")["value"].agg(lambda s: s.notna().any())
         recs = recs[recs["mineral"].isin(anyv[anyv].index)]
-    order = recs["indicator"].map({ind: i for i, ind in enumerate(INDICATORS)}).to_numpy()
-    keys = [order] + [pd.factorize(recs[c], sort=True)[0] for c in ("mineral", "year", "country")]
-    recs = recs.iloc[np.lexsort(keys)].reset_index(drop=True)
+    recs = recs.reset_index(drop=True)     # compute lays the records out in output order
     if detail:
         recs["inputs"] = _inputs(recs, details)
         recs["sources"] = [[x for x in str(s).split("; ") if x] for s in recs["sources"]]

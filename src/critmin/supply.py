@@ -602,10 +602,16 @@ class SupplyData:
         return pd.DataFrame(rows)
 
     # -- overlay -----------------------------------------------------------------------------
+    def with_plan(self, plan) -> "SupplyData":
+        """These supply data with a policy plan's interventions applied (an overlay: the same
+        tables, changed where the plan says; see :func:`critmin.policy.overlay.with_plan`)."""
+        from .policy.overlay import with_plan
+
+        return with_plan(self, plan)
+
     def with_source(self, source) -> "SupplyData":
-        """The same minerals and method over another data source (e.g. a policy overlay)."""
-        s = SupplyData(source, self.minerals, self.method)
-        return s
+        """The same minerals and method over another data source."""
+        return SupplyData(source, self.minerals, self.method)
 
 
 _CACHE: dict = {}

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from critmin.errors import ConsistencyError, DataValidationError
-from critmin.indicators.import_stability import prepare_trade
-from critmin.policy import PolicyStore, evaluate, optimise, parse_policy, rank, to_json
+from critmin.policy import PlanSupply, build_plan, evaluate, optimise, parse_policy, rank, to_json, with_plan
 from critmin.policy.interventions import check_plan, displace
 from critmin.policy.optimise import _Evaluator, solve_mix
+from critmin.supply import SupplyData
 
 NI, CO = "nickel", "cobalt"
 
@@ -39,14 +39,17 @@ def test_before_matches_hand_calculation(tiny_store):
 
 
 def test_offtake_reroutes_concentrate_imports(tiny_store):
-    # 20 t Ni at 20 % grade = 100 t of ore from AUS; PHL −75, IDN −25 (pro rata)
+    # ores (260400) are gross weight: the concentrate shares are value shares, PHL 3,000 and IDN
+    # 1,000 kUSD. 20 t Ni enter at the element's unit value, the world unit value of refined nickel
+    # trade (750210: 1,000 kUSD / 100 t = 10 kUSD/t; CHN's quantity-only flow has no value) =
+    # 200 kUSD from AUS; PHL −150, IDN −50 (pro rata): PHL 2,850, IDN 950, AUS 200 of 4,000
     t = run(tiny_store, {"type": "offtake", "mineral": NI, "country": "AUS", "quantity_t": 20, "content": 0.2})
-    exp = 0.5625 ** 2 * 0.7 + 0.1875 ** 2 * 0.6 + 0.25 ** 2 * 0.3     # PHL 225, IDN 75, AUS 100 of 400
+    exp = 0.7125 ** 2 * 0.7 + 0.2375 ** 2 * 0.6 + 0.05 ** 2 * 0.3
     assert val(t, "import_concentrate") == pytest.approx(exp)
     e = t.attrs["effects"]["p"][0]
-    assert e["moved"]["to"] == {"AUS": 100.0}
-    assert e["moved"]["from"] == {"PHL": 75.0, "IDN": 25.0}
-    assert e["equity_t"] == 20
+    assert e["moved"]["to"] == {"AUS": 200.0} and e["moved"]["unit"] == "kUSD"
+    assert e["moved"]["from"] == {"PHL": 150.0, "IDN": 50.0}
+    assert e["equity_t"] == 20 and e["product_t"] == pytest.approx(100.0)      # 20 t / 0.2 of ore
     assert set(e["moved_indicators"]) == {"import_concentrate"}
     for ind in ("production_concentration", "import_refined", "secondary_supply", "price_volatility"):
         assert val(t, ind) == pytest.approx(val(t, ind, "before"))
@@ -59,8 +62,9 @@ def test_offtake_above_output_is_an_error(tiny_store):
     t = run(tiny_store, {"type": "new_mine", "mineral": NI, "country": "AUS", "capacity_t": 100},
             {"type": "offtake", "mineral": NI, "country": "AUS", "quantity_t": 150, "content": 0.5})
     assert val(t, "production_concentration") == pytest.approx((600**2 + 200**2 + 200**2 + 100**2) / 1100**2)
-    # 300 t of ore from AUS displaces all of IDN/PHL's 400 t pro rata: PHL 75, IDN 25, AUS 300
-    assert val(t, "import_concentrate") == pytest.approx(0.1875**2 * 0.7 + 0.0625**2 * 0.6 + 0.75**2 * 0.3)
+    # 150 t Ni × 10 kUSD/t = 1,500 kUSD from AUS displaces PHL 1,125, IDN 375 kUSD pro rata:
+    # PHL 1,875, IDN 625, AUS 1,500 of 4,000
+    assert val(t, "import_concentrate") == pytest.approx(0.46875**2 * 0.7 + 0.15625**2 * 0.6 + 0.375**2 * 0.3)
 
 
 def test_new_mine_and_reserves(tiny_store):
@@ -75,8 +79,11 @@ def test_smelter_moves_demand_to_concentrate(tiny_store):
                          "feed_content": 0.25})
     # refined: domestic 150, AUS 20, CHN 30 of 200
     assert val(t, "import_refined") == pytest.approx(0.1**2 * 0.3 + 0.15**2 * 0.5)
-    # concentrate: PHL 300, IDN 100, AUS 200 (50 / 0.25)
-    assert val(t, "import_concentrate") == pytest.approx(0.25 * 0.7 + (1 / 6) ** 2 * 0.6 + (1 / 3) ** 2 * 0.3)
+    # concentrate (value shares): feed 50 t Ni contained (recovery 1) × 10 kUSD/t = 500 kUSD from AUS:
+    # PHL 3,000, IDN 1,000, AUS 500 of 4,500 (feed_content 0.25 only gives the 200 t of ore reported)
+    assert val(t, "import_concentrate") == pytest.approx((2 / 3) ** 2 * 0.7 + (2 / 9) ** 2 * 0.6 + (1 / 9) ** 2 * 0.3)
+    e = t.attrs["effects"]["p"][0]
+    assert e["moved"]["feed"] == {"AUS": 500.0} and e["feed_product_t"] == pytest.approx(200.0)
 
 
 def test_stockpile_cover_rule(tiny_store):
@@ -121,24 +128,38 @@ def test_supply_shock(tiny_store):
         run(tiny_store, {"type": "supply_shock", "mineral": NI, "country": "IDN"})
 
 
-def test_invariants_and_store_view(tiny_store):
+def test_invariants_and_overlay_view(tiny_store):
     p = pol({"type": "smelter", "mineral": NI, "capacity_t": 50, "feed_from": {"AUS": 1}},
             {"type": "recycling", "mineral": NI, "quantity_t": 30})
-    ps = PolicyStore(tiny_store, p.interventions, country="JPN", year=2020)
-    fl = prepare_trade(ps.trade_flows(minerals=[NI], importers=["JPN"]))
-    for (m, stage, y), v in ps.plan.vectors.items():
-        got = fl[(fl["stage"] == stage) & (fl["year"] == y)].set_index("exporter")["q"].sort_index()
+    sd = SupplyData(tiny_store, [NI, CO])
+    plan = build_plan(sd, p.interventions, country="JPN", year=2020)
+    ov = with_plan(sd, plan)
+    w, _ = ov.import_weights(["JPN"], domestic=False)
+    for (m, stage, y), v in plan.vectors.items():
+        got = w[(w["mineral"] == m) & (w["stage"] == stage) & (w["year"] == y)].set_index("exporter")["q"].sort_index()
         assert np.allclose(got.to_numpy(), v.sort_index().to_numpy())
         assert (v >= 0).all()
-    # moved tonnes balance: refined imports 100 − 50 − 0.8×30
-    assert ps.plan.vectors[(NI, "refined", 2020)].sum() == pytest.approx(100 - 50 - 24)
-    assert ps.plan.vectors[(NI, "concentrate", 2020)].sum() == pytest.approx(400 + 50)
-    # the view passes through what it does not change; other importers are untouched
-    assert len(ps.trade_flows(minerals=[NI], importers=["CHN"])) == 1
-    assert ps.load("refined_production", countries=["JPN"])["value"].sum() == pytest.approx(150)
-    ps.plan.vectors[(NI, "refined", 2020)]["AUS"] += 5.0
+    # moved amounts balance: refined imports (contained t) 100 − 50 − 0.8×30; concentrate (kUSD)
+    # 4,000 + 50 t × 10 kUSD/t
+    assert plan.vectors[(NI, "refined", 2020)].sum() == pytest.approx(100 - 50 - 24)
+    assert plan.vectors[(NI, "concentrate", 2020)].sum() == pytest.approx(4000 + 500)
+    # the overlay passes through what it does not change; other importers are untouched
+    assert ov.flows(["CHN"]).equals(sd.flows(["CHN"]))
+    assert ov.domestic(["JPN"]).query("stage == 'refined'")["p"].sum() == pytest.approx(150)
+    assert sd.domestic(["JPN"]).query("stage == 'refined'")["p"].sum() == pytest.approx(100)
+    # the overlay's source refuses what the plan changes: nothing can bypass it
+    with pytest.raises(ConsistencyError, match="bypass"):
+        ov.source.load("refined_production")
+    with pytest.raises(ConsistencyError, match="bypass"):
+        SupplyData(ov.source, [NI]).flows(["JPN"])
+    plan.vectors[(NI, "refined", 2020)]["AUS"] += 5.0
     with pytest.raises(ConsistencyError, match="do not balance"):
-        check_plan(ps.plan)
+        check_plan(plan)
+    # an overlay whose flows were not laid over (the base's) fails its check against the plan
+    bad = PlanSupply(sd, plan)
+    bad._flows[(("JPN",), ("concentrate", "refined"), False)] = sd.flows(["JPN"])
+    with pytest.raises(ConsistencyError, match="differ from the plan"):
+        bad.check()
 
 
 def test_many_policies_and_json(tiny_store):

@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
                      bounds: Optional[bool] = typer.Option(None, "--bounds/--no-bounds",
                                                            help="best/worst redistribution cases "
                                                                 "(default: when the policy recycles)"),
-                     lang: str = typer.Option("en", help="ja or en (report labels)")) -> None:
+                     lang: str = typer.Option("en", help="ja or en (table and report labels)")) -> None:
         """Before/after table of the six scores with deltas; what each intervention moved and why."""
         from ..errors import CritminError
         from ..policy import evaluate, to_json, write_report
@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
         if format == Fmt.json:
             typer.echo(json.dumps(to_json(t, scen), ensure_ascii=False, default=float))
         else:
-            _print(t, scen)
+            _print(t, scen, lang if lang in ("ja", "en") else "en")
         if out:
             typer.echo(f"report written to {out}", err=True)
 
@@ -102,7 +102,7 @@ def _table(df, title, cols) -> None:
     Console(width=140).print(t)
 
 
-def _print(t, scen) -> None:
+def _print(t, scen, lang: str = "en") -> None:
     from rich.console import Console
     from rich.table import Table, box
 
@@ -111,14 +111,16 @@ def _print(t, scen) -> None:
     con = Console(width=140)
     s = t[t["scenario"] == scen]
     cases = [c for c in s["case"].unique() if c != "before"]
-    tab = Table(title=f"Policy {scen}: scores before and after (0-1, 1 = highest risk), "
-                      f"{s['country'].iloc[0]} {int(s['year'].iloc[0])}", box=box.SIMPLE_HEAD)
+    head = ("政策 {scen}: 実施前/後のスコア (0-1、1 = 最高リスク)" if lang == "ja"
+            else "Policy {scen}: scores before and after (0-1, 1 = highest risk)")
+    tab = Table(title=head.format(scen=scen) + f", {s['country'].iloc[0]} {int(s['year'].iloc[0])}",
+                box=box.SIMPLE_HEAD)
     for c in ["mineral", "indicator", "before"] + [x for c in cases for x in (c, "Δ")]:
         tab.add_column(c, justify="left" if c in ("mineral", "indicator") else "right")
     f = lambda v: "-" if v != v else f"{v:.3f}"  # noqa: E731
     for (m, ind), g in s.groupby(["mineral", "indicator"], sort=False):
         g = g.set_index("case")
-        cells = [m, INDICATOR_LABELS["en"][ind], f(g["score_before"].iloc[0])]
+        cells = [m, INDICATOR_LABELS[lang][ind], f(g["score_before"].iloc[0])]
         for c in cases:
             d = g.at[c, "delta"]
             cells += [f(g.at[c, "score"]), "" if d != d or abs(d) < 5e-4 else f"{d:+.3f}"]

@@ -1,15 +1,17 @@
 """Before/after evaluation of policies (政策実施前/後の評価, SPEC §2.4).
 
-``evaluate(policy)`` assesses the policy's minerals on the data as held (``before``) and on
-the :class:`~critmin.policy.interventions.PolicyStore` carrying the interventions (``after``),
-with the same method. Where the policy recycles (or ``bounds=True``) the redistribution
+``evaluate(policy)`` assesses the policy's minerals on the supply data as held (``before``,
+:class:`~critmin.supply.SupplyData`) and on that supply data with the interventions' plan laid
+over it (``after``, :func:`critmin.policy.overlay.with_plan`), with the same method and the
+same formulas: the overlay is a :class:`~critmin.supply.SupplyData`, so the policy can only
+change the data the assessment reads. Where the policy recycles (or ``bounds=True``) the redistribution
 effect is bounded: ``after_best`` displaces the riskiest partners first, ``after_worst`` the
 least risky first (Santillán-Saldivar et al. 2021).
 
 The result is one tidy table — ``scenario, case, country, year, mineral, indicator, value,
 score, score_before, delta`` — with many policies stacked by ``scenario``. Its ``attrs``
 hold the interventions' effects (what moved, which indicator and why) and the full
-assessment records per case (for JSON and the report).
+assessment (:class:`~critmin.assessment.Assessment`) per case (for JSON and the report).
 
 Attribution: each intervention's indicator changes are measured incrementally in the order
 the plan applies them (new mines first, then file order), so that they add up to the policy's
@@ -24,8 +26,11 @@ import numpy as np
 import pandas as pd
 
 from ..diagnosis import INDICATORS
-from .interventions import PolicyStore, _Context
+from ..errors import ConsistencyError
+from ..supply import SupplyData
+from .interventions import build_plan, context
 from .models import Policy, load_policy, parse_policy
+from .overlay import with_plan
 
 KEY = ["country", "year", "mineral", "indicator"]
 
@@ -41,7 +46,7 @@ def as_policies(policy) -> list[Policy]:
     return [parse_policy(policy)]
 
 
-def risk(records: pd.DataFrame, measure: str = "mean", before: pd.DataFrame | None = None) -> float:
+def risk(records, measure: str = "mean", before: pd.DataFrame | None = None) -> float:
     """The risk measure of assessment records (lower is better).
 
     ``mean``: the sum over minerals of the mean score over the indicators scored *before*
@@ -54,6 +59,8 @@ def risk(records: pd.DataFrame, measure: str = "mean", before: pd.DataFrame | No
     >>> risk(r)
     0.4
     """
+    records = getattr(records, "records", records)
+    before = getattr(before, "records", before)
     r = pd.DataFrame({c: records[c].to_numpy() for c in KEY + ["score"]})
     if before is not None:
         b = pd.DataFrame({c: before[c].to_numpy() for c in KEY}).assign(b=before["score"].to_numpy())
@@ -67,46 +74,65 @@ def risk(records: pd.DataFrame, measure: str = "mean", before: pd.DataFrame | No
 
 
 class _Cache:
-    """Assessments shared across calls (before per importer-year-minerals; planning context)."""
+    """Supply data, "before" assessments and planning contexts shared across calls."""
 
     def __init__(self, store, method) -> None:
         self.store, self.method = store, method
+        self.supplies: list[SupplyData] = []
         self.before: dict = {}
         self.ctx: dict = {}
 
-    def assess(self, country, year, minerals, store=None):
+    def supply(self, minerals) -> SupplyData:
+        """Base supply data holding ``minerals`` (one per mineral set, reused for its subsets)."""
+        want = set(minerals)
+        for sd in self.supplies:
+            if want <= set(sd.minerals):
+                return sd
+        sd = SupplyData(self.store, sorted(want), self.method)
+        self.supplies.append(sd)
+        return sd
+
+    def assess(self, country, year, minerals, supply: SupplyData):
         from ..assessment import assess
 
-        return assess(country, year, minerals, method=self.method, store=store or self.store)
+        a = assess(country, year, list(minerals), method=self.method, supply=supply)
+        if a.supply is not supply:
+            raise ConsistencyError("the assessment did not read the supply data it was given "
+                                   "(a policy overlay would have been bypassed)")
+        return a
 
     def base(self, country, year, minerals):
         k = (country, year, tuple(minerals))
         if k not in self.before:
-            self.before[k] = self.assess(country, year, list(minerals))
+            self.before[k] = self.assess(country, year, list(minerals), self.supply(minerals))
         return self.before[k]
 
     def context(self, country, year, minerals):
-        k = (country, year, tuple(minerals))
+        sd = self.supply(minerals)
+        k = (country, year, id(sd))
         if k not in self.ctx:
-            self.ctx[k] = _Context(self.store, list(minerals), country, year, self.method)
+            self.ctx[k] = context(sd, country, year)
         return self.ctx[k]
 
     def after(self, interventions, country, year, minerals, case="central"):
-        ps = PolicyStore(self.store, interventions, country=country, year=year, method=self.method,
-                         case=case, context=self.context(country, year, minerals))
-        return self.assess(country, year, list(minerals), store=ps), ps.plan
+        """The assessment on the supply data with the interventions laid over, and the plan."""
+        sd = self.supply(minerals)
+        plan = build_plan(sd, interventions, country=country, year=year, case=case,
+                          context=self.context(country, year, minerals))
+        return self.assess(country, year, list(minerals), with_plan(sd, plan)), plan
 
 
 def _resolve(p: Policy, country, year, store) -> tuple[str, int]:
-    from ..assessment import latest_year
     from ..countries import check_iso3
+    from ..supply import latest_year
 
     c = check_iso3(country) if country else p.country
     y = int(year) if year else (p.year or latest_year(store, c))
     return c, y
 
 
-def _scores(recs: pd.DataFrame) -> pd.DataFrame:
+def _scores(recs) -> pd.DataFrame:
+    recs = getattr(recs, "records", recs)
     out = pd.DataFrame({c: recs[c].to_numpy() for c in KEY + ["value", "score", "reason"]})
     return out
 
@@ -135,7 +161,7 @@ def evaluate(policy, country: str | None = None, year: int | None = None, *, sto
         Override the policy's importer and year (default: the policy's; year: the latest
         with trade data).
     store : the data (default: the shipped data and the user's imports)
-    method : :class:`critmin.assessment.Method`, optional
+    method : :class:`critmin.method.Method`, optional
     bounds : bool, optional
         Add the best/worst redistribution cases (default: when the policy recycles).
     attribute : bool
@@ -146,9 +172,10 @@ def evaluate(policy, country: str | None = None, year: int | None = None, *, sto
     DataFrame ``scenario, case, country, year, mineral, indicator, value, score,
     score_before, delta, reason``; ``attrs["effects"]`` (per scenario, the interventions
     with what moved, the measured deltas and why), ``attrs["records"]`` ({(scenario,
-    case): assessment records}) and ``attrs["risk"]`` ({scenario: {case: measure}}).
+    case): :class:`~critmin.assessment.Assessment`}) and ``attrs["risk"]`` ({scenario: {case:
+    measure}}).
     """
-    from ..assessment import Method
+    from ..method import Method
     from ..store import default_store
 
     store = store or default_store()
@@ -241,7 +268,8 @@ def compare(table: pd.DataFrame, case: str = "after") -> pd.DataFrame:
 def to_json(table: pd.DataFrame, scenario: str | None = None) -> dict:
     """``{"before": [...], "after": [...], "interventions": [...]}`` in the assessment's record
     format (plus ``bounds`` where computed, ``risk``, ``policy``)."""
-    from ..cli import records_to_json
+    def records_to_json(a) -> dict:
+        return a.to_json()
 
     recs = table.attrs["records"]
     names = list(dict.fromkeys(s for s, _ in recs))

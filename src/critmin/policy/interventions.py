@@ -1,24 +1,32 @@
-"""Interventions as a modified view of the data: :class:`PolicyStore`.
+"""Interventions as planned changes of the supply data (:class:`Plan`, :func:`build_plan`).
 
-A policy changes the *data* the assessment reads, never the indicator formulas. The
-:class:`PolicyStore` wraps a store and exposes the same ``load``/``trade``/``trade_flows``/``sql``
-interface; :func:`critmin.assessment.compute` run on it gives the "after" indicators.
+A policy changes the *data* the assessment reads, never the indicator formulas. The changes
+are planned once from the importer's :class:`~critmin.supply.SupplyData` — its import weights
+per partner (:meth:`~critmin.supply.SupplyData.import_weights`: contained tonnes, or import
+value in kUSD where a stage holds gross-weight codes), its picked production tables, its
+domestic production, exports and recycling rates — and then laid over that supply data by
+:func:`critmin.policy.overlay.with_plan`, whose tables the unchanged assessment reads.
 
-The changes are planned once (:func:`build_plan`) from the importer's partner vectors — the
-tonnes the assessment counts per exporter at a stage and year, after content conversion and
-unit-value imputation (:func:`critmin.indicators.import_stability.prepare_trade`) — and then
-written into the tables the assessment reads:
+Units. Every quantity of an intervention is in tonnes per year of contained element (for a
+mineral whose production tables hold an unconvertible basis such as REO, tonnes of that
+basis). A partner vector is in the unit of its group's import shares: contained tonnes
+(``basis`` ``contained``) or kUSD (``value``); X t enter a value group as X × the element's
+unit value that year (:attr:`~critmin.supply.SupplyData.element_value`: kUSD per t
+contained) — the rule by which the supply layer values domestic production against imports.
+``content``/``feed_content`` (the grade of the traded product) only convert to the gross
+tonnes of product reported beside the effect.
 
 ==============  =====================================================================================
 intervention    data change (importer J, mineral m, assessment year Y)
 ==============  =====================================================================================
-offtake         imports of m from C at the stage (trade year T) + X/content t; the same tonnes are
-                taken out of J's other partners by ``displaces`` (``none``: pure addition). X ≤ the
-                mine's or C's output (mine production for concentrate; refined production, else mine
-                production, for refined). Equity supply X counts in the self-sufficiency numerator.
-new_mine        C's mine production + X in the production data year used (and reserves + R).
+offtake         imports of m from C at the stage (trade year T) + X; the same amount is taken out of
+                J's other partners by ``displaces`` (``none``: pure addition). X ≤ the mine's or C's
+                output (mine production for concentrate; refined production, else mine production,
+                for refined). Equity supply X counts in the self-sufficiency numerator.
+new_mine        C's mine production + X in the production data year used (and its world total, where
+                the table holds one); reserves + R likewise.
 smelter         J's refined production + X (a secure, g = 0 source); refined imports − X by
-                ``displaces``; concentrate imports + X/(recovery × feed_content) from ``feed_from``
+                ``displaces``; concentrate imports + X/recovery (contained) from ``feed_from``
                 (default: J's current concentrate partners pro rata).
 stockpile       stock S = N/365 × D. Rule: over a one-year disruption horizon the stock replaces
                 S t of refined supply, so it is counted as a secure (g = 0) refined source beside
@@ -32,15 +40,16 @@ recycling       secondary supply + X: secondary ratio (r × D + X)/D written as 
                 The labels are exact for the linear ``geopolrisk`` variant; under the HHI-based
                 variants the squared shares can make the pro-rata spread lower than both.
 supply_shock    imports from C at the stage × (1 − fraction); ``replaced: pro_rata`` buys the lost
-                tonnes from the remaining partners pro rata, ``none`` leaves supply short.
+                amount from the remaining partners pro rata, ``none`` leaves supply short.
 ==============  =====================================================================================
 
-Demand D is the apparent consumption of the refined stage in the trade year: J's refined
-production + refined imports − refined exports (partners' mirror imports), in the tonnes the
-assessment uses; an intervention may state ``demand_t`` instead. Production changes are applied
-before trade changes; trade changes in file order, each validated against the state left by the
-ones before. Every plan ends with invariant checks (no negative flow, shares sum to 1, moved
-tonnes balance), raising :class:`~critmin.errors.ConsistencyError`.
+Demand D is the apparent consumption of the refined stage in the trade year, in contained
+tonnes: J's refined production + refined imports − refined exports (partners' mirror imports),
+each flow counted as its contained tonnes where its code converts, else as its value over the
+element's unit value; an intervention may state ``demand_t`` instead. Production changes are
+applied before trade changes; trade changes in file order, each validated against the state
+left by the ones before. Every plan ends with invariant checks (no negative flow, shares sum
+to 1, moved amounts balance), raising :class:`~critmin.errors.ConsistencyError`.
 """
 from __future__ import annotations
 
@@ -51,15 +60,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConsistencyError, DataValidationError
-from ..indicators import governance, import_stability
+from ..indicators import import_stability
+from ..indicators.concentration import country_shares
 from ..indicators.governance import MISSING_RULES
-from ..units import MASS_TO_T
+from ..supply import SupplyData, contained_tonnes
 
 DOMESTIC = import_stability.DOMESTIC
 TOL = 1e-6
 POLICY_SOURCE = "policy"
-
-
+UNIT = {"contained": "t", "value": "kUSD"}
 def displace(vec: pd.Series, amount: float, g: pd.Series, rule: str,
              exclude: Iterable[str] = ()) -> pd.Series:
     """Tonnes taken from each partner so that they sum to ``amount``.
@@ -100,54 +109,67 @@ def displace(vec: pd.Series, amount: float, g: pd.Series, rule: str,
 
 @dataclass
 class Plan:
-    """The data changes of one policy: partner vectors, table deltas and the effects log."""
+    """The data changes of one policy: partner vectors, table deltas and the effects log.
+
+    ``vectors``/``base_vectors``: (mineral, stage, year) → Series exporter → amount in the
+    group's unit (``bases``: ``contained`` t or ``value`` kUSD). ``table_deltas``: (dataset,
+    mineral, country, year, contained t). ``recycling_rows``: the national secondary ratios.
+    ``valued``: (mineral, year) → (kUSD per t contained, how valued) used to convert tonnes.
+    """
 
     country: str
     year: int
-    vectors: dict = field(default_factory=dict)      # (mineral, stage, year) -> Series exporter -> t
+    vectors: dict = field(default_factory=dict)
     base_vectors: dict = field(default_factory=dict)
-    table_deltas: list = field(default_factory=list)  # (dataset, mineral, country, year, delta_t, mode)
+    bases: dict = field(default_factory=dict)
+    table_deltas: list = field(default_factory=list)
     recycling_rows: list = field(default_factory=list)
     effects: list = field(default_factory=list)
     trade_years: dict = field(default_factory=dict)   # (mineral, stage) -> trade year used
+    valued: dict = field(default_factory=dict)
 
     @property
     def changed_groups(self) -> set:
         return {k for k, v in self.vectors.items()
                 if not v.round(9).equals(self.base_vectors.get(k, pd.Series(dtype=float)).round(9))}
 
+    @property
+    def minerals(self) -> set:
+        return ({k[0] for k in self.vectors} | {d[1] for d in self.table_deltas}
+                | {r["mineral"] for r in self.recycling_rows})
+
 
 class _Context:
-    """Base-data facts the interventions need, read once."""
+    """The facts of the base supply data the interventions need, read once per importer and year."""
 
-    def __init__(self, base, minerals: list[str], country: str, year: int, method) -> None:
-        from ..assessment import PRODUCTION_PRIORITY, REFINED_PRIORITY, RESERVE_PRIORITY, _domestic, _pick_source
-        from ..indicators import secondary
-        from ..stockpile import trade_flows as mirror_flows
+    def __init__(self, supply: SupplyData, country: str, year: int) -> None:
+        m = supply.method
+        self.supply, self.minerals, self.country, self.year, self.method = (
+            supply, list(supply.minerals), country, int(year), m)
+        lag = m.max_lag
+        w, _ = supply.import_weights([country], domestic=False)
+        self.flows = w[(w["year"] <= year) & (w["year"] >= year - lag - m.window + 1)]
+        self.g = supply.governance(range(year - lag - m.window, year + 1))
+        self.missing_g = MISSING_RULES[m.missing_governance]
+        dom = supply.domestic([country])
+        self.domestic = dom[dom["p_basis"] == "contained"]
+        self.ev = supply.element_value
+        ti = supply.flows([country], stages=["refined"])
+        te = supply.exports([country], stages=["refined"])
+        self.imports_t = self._contained(ti[ti["importer"] == country])
+        self.exports_t = self._contained(te[te["exporter"] == country])
+        self.production = contained_tonnes(supply.production_obs)
+        self.reserves = contained_tonnes(supply.reserves_obs)
+        self.refined = contained_tonnes(supply.refined_obs)
+        self.rates = supply.secondary
 
-        self.base, self.minerals, self.country, self.year, self.method = base, minerals, country, year, method
-        lag = method.max_lag
-        fl = import_stability.prepare_trade(base.trade_flows(minerals=minerals, importers=[country]))
-        self.flows = fl[(fl["year"] <= year) & (fl["year"] >= year - lag - method.window + 1)]
-        g = governance.scores(base.load("governance"), index=method.governance,
-                              years=list(range(year - lag - method.window, year + 1)))
-        self.g = g
-        self.missing_g = MISSING_RULES[method.missing_governance]
-        dom = _domestic(base, [country], minerals)
-        self.domestic = dom
-        exp = mirror_flows(base, country, minerals, ["refined"])
-        self.exports = exp[exp["direction"] == "export"].groupby(["mineral", "year"])["t"].sum()
-
-        def picked(ds, prio):
-            d = base.load(ds, minerals=minerals, variables=["quantity"])
-            d = d[np.isfinite(d["value"]) & d["unit"].isin(list(MASS_TO_T)) & d["source"].isin(prio)]
-            d = _pick_source(d, prio)
-            return d.assign(t=d["value"] * d["unit"].map(MASS_TO_T))
-
-        self.production = picked("mine_production", PRODUCTION_PRIORITY)
-        self.reserves = picked("reserves", RESERVE_PRIORITY)
-        self.refined = picked("refined_production", REFINED_PRIORITY)
-        self.rates = secondary.secondary_risk(base.load("recycling", minerals=minerals), minerals)
+    def _contained(self, f: pd.DataFrame) -> pd.Series:
+        """Contained tonnes per (mineral, year): q_c where the code converts, else v / unit value."""
+        if f.empty:
+            return pd.Series(dtype=float)
+        kus = pd.Series([self.unit_value(m, y)[0] for m, y in zip(f["mineral"], f["year"])], index=f.index)
+        t = f["q_c"].where(f["q_c"].notna(), f["v"] / kus)
+        return t.fillna(0.0).groupby([f["mineral"], f["year"]]).sum()
 
     # -- years -----------------------------------------------------------------------------------
     def trade_year(self, mineral: str, stage: str) -> int:
@@ -167,15 +189,29 @@ class _Context:
                   & (table["year"] >= self.year - self.method.max_lag - extra_lag)]
         return int(t["year"].max()) if len(t) else None
 
-    # -- vectors ---------------------------------------------------------------------------------
+    # -- vectors and units -----------------------------------------------------------------------
     def vector(self, mineral: str, stage: str, year: int) -> pd.Series:
         f = self.flows[(self.flows["mineral"] == mineral) & (self.flows["stage"] == stage)
                        & (self.flows["year"] == year)]
         return f.groupby("exporter")["q"].sum().astype(float)
 
+    def basis(self, mineral: str, stage: str, year: int) -> str:
+        """The group's weighting basis (a group without flows: contained tonnes)."""
+        f = self.flows[(self.flows["mineral"] == mineral) & (self.flows["stage"] == stage)
+                       & (self.flows["year"] == year)]
+        return str(f["basis"].iloc[0]) if len(f) else "contained"
+
+    def unit_value(self, mineral: str, year: int) -> tuple[float, str]:
+        """kUSD per t contained of ``mineral`` in ``year`` (else the nearest earlier, else later year)."""
+        e = self.ev[self.ev["mineral"] == mineral]
+        if e.empty:
+            return np.nan, ""
+        before = e[e["year"] <= year]
+        r = before.loc[before["year"].idxmax()] if len(before) else e.loc[e["year"].idxmin()]
+        return float(r["kusd_per_t"]), f"{r['valued_at']} {int(r['year'])}"
+
     def gvec(self, year: int) -> pd.Series:
-        g = self.g[self.g["year"] == year].set_index("country")["g"]
-        return g
+        return self.g[self.g["year"] == year].set_index("country")["g"]
 
     def g_of(self, partners, year: int) -> pd.Series:
         return self.gvec(year).reindex(list(partners)).fillna(
@@ -192,6 +228,7 @@ class _Context:
         return int(d["year"].max()) if len(d) else None
 
     def output(self, table: pd.DataFrame, mineral: str, country: str, extra_lag: int = 0):
+        """(contained t of ``country``, data year, sources) in ``table``'s latest year within the lag."""
         y = self.data_year(table, mineral, extra_lag)
         if y is None:
             return None, None, ""
@@ -200,8 +237,6 @@ class _Context:
         return (float(t["t"].sum()) if len(t) else 0.0), y, src
 
     def world(self, table: pd.DataFrame, mineral: str, extra_lag: int = 0):
-        from ..indicators.concentration import country_shares
-
         y = self.data_year(table, mineral, extra_lag)
         if y is None:
             return None, None
@@ -215,7 +250,7 @@ class _Context:
 
 
 def _names(d: dict, n: int = 3) -> str:
-    """The largest ``n`` keys of a {partner: t} dict, and how many more."""
+    """The largest ``n`` keys of a {partner: amount} dict, and how many more."""
     if not d:
         return "nobody (an addition)"
     top = sorted(d, key=lambda k: -d[k])
@@ -234,7 +269,6 @@ class _Builder:
         self.plan = Plan(ctx.country, ctx.year)
         self.dom_delta: dict[tuple[str, str], float] = {}
         self.prod_delta: dict[tuple[str, str], float] = {}
-        self.res_delta: dict[tuple[str, str], float] = {}
         self.offtaken: dict[tuple[str, str, str], float] = {}
         self.sec_add: dict[str, float] = {}
         self.demand_cut: dict[str, float] = {}
@@ -253,31 +287,62 @@ class _Builder:
             v = self.ctx.vector(mineral, stage, year)
             self.plan.vectors[key] = v.copy()
             self.plan.base_vectors[key] = v.copy()
+            self.plan.bases[key] = self.ctx.basis(mineral, stage, year)
         return self.plan.vectors[key]
+
+    def unit(self, mineral: str, stage: str, year: int | None = None) -> str:
+        y = self.ctx.trade_year(mineral, stage) if year is None else year
+        self.vec(mineral, stage, y)
+        return UNIT[self.plan.bases[(mineral, stage, y)]]
+
+    def amount(self, iv, mineral: str, stage: str, year: int, tonnes: float) -> float:
+        """``tonnes`` (contained) in the unit of the group's import shares."""
+        self.vec(mineral, stage, year)
+        if self.plan.bases[(mineral, stage, year)] == "contained":
+            return float(tonnes)
+        k, how = self.ctx.unit_value(mineral, year)
+        if not np.isfinite(k) or k <= 0:
+            raise _err(iv, f"{stage} imports of {mineral} are weighed by value, and no unit value of {mineral} "
+                           "is held to value the tonnes", "import a price series for the mineral")
+        self.plan.valued[(mineral, year)] = (k, how)
+        return float(tonnes) * k
 
     def set_vec(self, mineral, stage, year, v: pd.Series) -> None:
         self.plan.vectors[(mineral, stage, year)] = v[v > TOL].astype(float)
 
-    def take(self, iv, mineral, stage, amount, rule, exclude=(), what="") -> dict:
-        """Remove ``amount`` t from the importer's partners in every window year; return the moves."""
+    def take(self, iv, mineral, stage, tonnes, rule, exclude=(), what="") -> dict:
+        """Remove ``tonnes`` (contained) from the importer's partners in every window year;
+        return the amounts moved in the trade year (in the group's unit)."""
         moved = {}
         for y in self.ctx.window_years(mineral, stage):
             v = self.vec(mineral, stage, y)
+            amount = self.amount(iv, mineral, stage, y, tonnes)
             try:
                 r = displace(v, amount, self.ctx.g_of(v.index, y), self.rule(rule), exclude)
-            except ValueError as exc:
-                raise _err(iv, f"{what} exceeds the {stage} imports it would replace in {y} ({exc})",
+            except ValueError:
+                u = UNIT[self.plan.bases[(mineral, stage, y)]]
+                avail = float(v.drop(labels=[DOMESTIC, *exclude], errors="ignore").clip(lower=0).sum())
+                vy = self.plan.valued.get((mineral, y))
+                how = f" at {vy[0]:,.3f} kUSD/t ({vy[1]})" if u == "kUSD" and vy else ""
+                raise _err(iv, f"{what} = {amount:,.1f} {u}{how} exceeds the {stage} imports it would replace "
+                               f"in {y} ({avail:,.1f} {u} from the partners it may displace)",
                            "lower the quantity, or set displaces: none (an addition on top of imports)",
-                           found=round(amount, 3)) from None
+                           found=round(tonnes, 3)) from None
             self.set_vec(mineral, stage, y, v.sub(r, fill_value=0.0))
             if y == self.ctx.trade_year(mineral, stage):
                 moved = {k: round(float(x), 3) for k, x in r[r > 5e-4].items()}
         return moved
 
-    def add(self, mineral, stage, adds: dict[str, float]) -> None:
+    def add(self, iv, mineral, stage, adds_t: dict[str, float]) -> dict:
+        """Add contained tonnes per partner in every window year; return the trade year's amounts."""
+        out = {}
         for y in self.ctx.window_years(mineral, stage):
             v = self.vec(mineral, stage, y)
+            adds = {k: self.amount(iv, mineral, stage, y, t) for k, t in adds_t.items()}
             self.set_vec(mineral, stage, y, v.add(pd.Series(adds, dtype=float), fill_value=0.0))
+            if y == self.ctx.trade_year(mineral, stage):
+                out = {k: round(float(x), 3) for k, x in adds.items()}
+        return out
 
     def demand(self, iv, mineral: str) -> tuple[float, str]:
         if getattr(iv, "demand_t", None):
@@ -289,19 +354,25 @@ class _Builder:
         c = self.ctx
         t = c.trade_year(mineral, "refined")
         p = c.domestic_p(mineral, "refined", t)
-        imp = float(c.vector(mineral, "refined", t).sum())
-        exp = float(c.exports.get((mineral, t), 0.0))
+        imp = float(c.imports_t.get((mineral, t), 0.0))
+        exp = float(c.exports_t.get((mineral, t), 0.0))
         d = p + imp - exp
         if d <= 0:
             raise _err(iv, f"apparent refined consumption of {mineral} in {c.country} {t} is not positive "
                        f"(production {p:,.0f} + imports {imp:,.0f} − exports {exp:,.0f} t)",
                        "state the annual demand as demand_t", found=round(d, 1))
         self._demand[mineral] = (d, f"apparent consumption {t}: refined production {p:,.0f} + refined "
-                                    f"imports {imp:,.0f} − exports {exp:,.0f} t")
+                                    f"imports {imp:,.0f} − exports {exp:,.0f} t contained")
         return self._demand[mineral]
 
     def effect(self, iv, **kw) -> dict:
         e = {"name": iv.label, "type": iv.type, "mineral": iv.mineral, "cost": iv.budget, **kw}
+        mv = e.get("moved") or {}
+        if mv.get("stage"):
+            mv["unit"] = self.unit(iv.mineral, mv["stage"])
+            vy = self.plan.valued.get((iv.mineral, self.ctx.trade_year(iv.mineral, mv["stage"])))
+            if mv["unit"] == "kUSD" and vy:
+                mv["valued_at"] = f"{vy[0]:,.3f} kUSD/t contained ({vy[1]})"
         self.plan.effects.append(e)
         return e
 
@@ -326,7 +397,6 @@ class _Builder:
             r, ry, _ = c.output(c.reserves, iv.mineral, iv.country, extra_lag=2)
             if ry is None:
                 raise _err(iv, f"no reserves data of {iv.mineral} to add reserves to", "leave out reserves_t")
-            self.res_delta[(iv.mineral, iv.country)] = self.res_delta.get((iv.mineral, iv.country), 0) + iv.reserves_t
             self.plan.table_deltas.append(("reserves", iv.mineral, iv.country, ry, iv.reserves_t))
             changes.append({"what": f"reserves of {iv.country} ({ry})", "before": r, "after": r + iv.reserves_t,
                             "unit": "t"})
@@ -365,28 +435,30 @@ class _Builder:
                        "lower quantity_t or share, state mine_output_t, or add a new_mine in the country",
                        found=round(taken, 3))
         self.offtaken[key] = taken
-        xt = x / iv.content
-        removed = self.take(iv, iv.mineral, iv.stage, xt, iv.displaces, exclude=[iv.country],
-                            what=f"offtake of {xt:,.0f} t")
-        before = float(self.vec(iv.mineral, iv.stage, c.trade_year(iv.mineral, iv.stage)).get(iv.country, 0.0))
-        self.add(iv.mineral, iv.stage, {iv.country: xt})
+        removed = self.take(iv, iv.mineral, iv.stage, x, iv.displaces, exclude=[iv.country],
+                            what=f"offtake of {x:,.0f} t contained")
+        ty = c.trade_year(iv.mineral, iv.stage)
+        before = float(self.vec(iv.mineral, iv.stage, ty).get(iv.country, 0.0))
+        added = self.add(iv, iv.mineral, iv.stage, {iv.country: x})
+        u = self.unit(iv.mineral, iv.stage)
         ind = "import_concentrate" if iv.stage == "concentrate" else "import_refined"
-        self.effect(iv, moved={"to": {iv.country: round(xt, 3)}, "from": removed, "stage": iv.stage},
+        self.effect(iv, moved={"to": added, "from": removed, "stage": iv.stage},
                     changes=[{"what": f"{iv.stage} imports from {iv.country}", "before": before,
-                              "after": before + xt, "unit": "t"},
+                              "after": before + added[iv.country], "unit": u},
                              {"what": "equity supply (self-sufficiency numerator ①)", "before": 0.0,
                               "after": x, "unit": "t"}],
-                    equity_t=x, expected=[ind],
-                    why=f"{xt:,.0f} t/yr of {iv.stage} from {iv.country} replace imports from "
-                        f"{_names(removed)} ({self.rule(iv.displaces)}); "
-                        f"checked against {src}")
+                    equity_t=x, product_t=x / iv.content, expected=[ind],
+                    why=f"{x:,.0f} t/yr contained ({x / iv.content:,.0f} t of product at {iv.content:g} content) "
+                        f"of {iv.stage} from {iv.country} replace imports from {_names(removed)} "
+                        f"({self.rule(iv.displaces)}); checked against {src}")
 
     def smelter(self, iv) -> None:
         c = self.ctx
         removed = self.take(iv, iv.mineral, "refined", iv.capacity_t, iv.displaces,
                             what=f"smelter output {iv.capacity_t:,.0f} t")
         self.dom_delta[(iv.mineral, "refined")] = self.dom_delta.get((iv.mineral, "refined"), 0.0) + iv.capacity_t
-        feed_t = iv.capacity_t / iv.recovery / iv.feed_content
+        feed_c = iv.capacity_t / iv.recovery
+        feed_t = feed_c / iv.feed_content
         tc = c.trade_year(iv.mineral, "concentrate")
         if iv.feed_from:
             if c.country in iv.feed_from:
@@ -399,19 +471,18 @@ class _Builder:
                 raise _err(iv, f"{c.country} imports no {iv.mineral} concentrate to feed the smelter",
                            "state the suppliers as feed_from: {ISO3: share}")
             shares = (v / v.sum()).to_dict()
-        adds = {k: feed_t * s for k, s in shares.items()}
-        self.add(iv.mineral, "concentrate", adds)
+        feed = self.add(iv, iv.mineral, "concentrate", {k: feed_c * s for k, s in shares.items()})
         p0 = c.domestic_p(iv.mineral, "refined", c.trade_year(iv.mineral, "refined"))
         self.effect(iv, moved={"to": {}, "domestic": iv.capacity_t, "from": removed, "stage": "refined",
-                               "feed": {k: round(x, 3) for k, x in adds.items()}},
+                               "feed": feed, "feed_unit": self.unit(iv.mineral, "concentrate")},
                     changes=[{"what": "domestic refined production", "before": p0,
                               "after": p0 + self.dom_delta[(iv.mineral, "refined")], "unit": "t"},
-                             {"what": "concentrate feed imports", "before": 0.0, "after": feed_t, "unit": "t"}],
-                    expected=["import_refined", "import_concentrate"],
+                             {"what": "concentrate feed imports (contained)", "before": 0.0, "after": feed_c,
+                              "unit": "t"}],
+                    feed_t=feed_c, feed_product_t=feed_t, expected=["import_refined", "import_concentrate"],
                     why=f"{iv.capacity_t:,.0f} t/yr refined at home (secure, g = 0) replace refined imports "
-                        f"from {_names(removed)} ({self.rule(iv.displaces)}); the feed ({feed_t:,.0f} t/yr of concentrate) comes from "
-                        f"{', '.join(shares)}")
-
+                        f"from {_names(removed)} ({self.rule(iv.displaces)}); the feed ({feed_c:,.0f} t/yr "
+                        f"contained, {feed_t:,.0f} t of concentrate) comes from {', '.join(shares)}")
     def stockpile(self, iv) -> None:
         d, basis = self.demand(iv, iv.mineral)
         s = iv.days / 365.0 * d
@@ -487,7 +558,7 @@ class _Builder:
         ind = "import_concentrate" if iv.stage == "concentrate" else "import_refined"
         self.effect(iv, moved={"to": moved_to, "from": {iv.country: round(lost_t, 3)}, "stage": iv.stage},
                     changes=[{"what": f"{iv.stage} imports from {iv.country}", "before": lost_t / iv.fraction,
-                              "after": lost_t / iv.fraction - lost_t, "unit": "t"}],
+                              "after": lost_t / iv.fraction - lost_t, "unit": self.unit(iv.mineral, iv.stage)}],
                     expected=[ind],
                     why=f"{iv.kind} cuts {iv.fraction:.0%} of {iv.country}'s {iv.stage} exports to {c.country}; "
                         + ("bought from the other partners pro rata" if iv.replaced == "pro_rata" and moved_to
@@ -551,16 +622,22 @@ def check_plan(plan: Plan) -> None:
                                    f" vs logged {logged[bad].round(3).to_dict()}")
 
 
-def build_plan(base, interventions, *, country: str, year: int, method=None, case: str = "central",
+def build_plan(supply: SupplyData, interventions, *, country: str, year: int, case: str = "central",
                context: _Context | None = None) -> Plan:
-    """Plan the data changes of ``interventions`` (production changes first, then in order)."""
-    from ..assessment import Method
-
-    method = method or Method()
+    """Plan the data changes of ``interventions`` on ``supply`` for ``country`` and ``year``
+    (production changes first, then in file order). ``case``: ``central`` (each intervention's
+    own rule), ``best`` or ``worst`` (every displacement riskiest- or least-risky-first: the
+    bounds of the redistribution effect)."""
     if case not in ("central", "best", "worst"):
         raise ValueError(f"unknown case {case!r}; use central, best or worst")
-    minerals = sorted({iv.mineral for iv in interventions})
-    ctx = context or _Context(base, minerals, country, year, method)
+    interventions = list(interventions)
+    missing = sorted({iv.mineral for iv in interventions} - set(supply.minerals))
+    if missing:
+        raise DataValidationError(f"the supply data holds no {', '.join(missing)}", field="minerals",
+                                  found=missing, fix="build the SupplyData with the policy's minerals")
+    ctx = context or _Context(supply, country, int(year))
+    if (ctx.supply is not supply or ctx.country != country or ctx.year != int(year)):
+        raise ValueError("the planning context was built for other supply data, importer or year")
     b = _Builder(ctx, case)
     ordered = [iv for iv in interventions if iv.type == "new_mine"] + [
         iv for iv in interventions if iv.type != "new_mine"]
@@ -571,132 +648,6 @@ def build_plan(base, interventions, *, country: str, year: int, method=None, cas
     return b.finish()
 
 
-MODIFIED = ("mine_production", "reserves", "refined_production", "recycling")
-
-
-class PolicyStore:
-    """A store whose tables carry a policy's interventions (same interface as :class:`Store`).
-
-    Parameters
-    ----------
-    base : Store
-        The data without the policy.
-    interventions : list of interventions (see :mod:`critmin.policy.models`)
-    country, year : the importer and assessment year the interventions apply to.
-    method : :class:`critmin.assessment.Method`, optional
-    case : ``"central"`` (each intervention's own rule), ``"best"`` or ``"worst"`` (every
-        displacement riskiest- or least-risky-first: the bounds of the redistribution effect).
-    """
-
-    def __init__(self, base, interventions, *, country: str, year: int, method=None, case: str = "central",
-                 context: _Context | None = None) -> None:
-        self.base, self.country, self.year = base, country, int(year)
-        self.plan = build_plan(base, list(interventions), country=country, year=int(year), method=method,
-                               case=case, context=context)
-
-    def sql(self, query: str, params=None) -> pd.DataFrame:
-        """Passed through to the base store (prices, trade sources, metadata are not changed)."""
-        return self.base.sql(query, params)
-
-    def load(self, dataset: str, *, minerals=None, countries=None, years=None, sources=None, variables=None,
-             editions: str = "current") -> pd.DataFrame:
-        if dataset not in MODIFIED:
-            return self.base.load(dataset, minerals=minerals, countries=countries, years=years, sources=sources,
-                                  variables=variables, editions=editions)
-        df = self.base.load(dataset, minerals=minerals, variables=variables, editions=editions)
-        df = self._apply_table(dataset, df, variables)
-        for col, vals in (("country", countries), ("year", years), ("source", sources)):
-            if vals is not None:
-                df = df[df[col].isin(list(vals))]
-        return df.reset_index(drop=True)
-
-    def _apply_table(self, dataset: str, df: pd.DataFrame, variables) -> pd.DataFrame:
-        if dataset == "recycling":
-            rows = self.plan.recycling_rows
-            if not rows or (variables is not None and "secondary_ratio" not in variables):
-                return df
-            ms = [r["mineral"] for r in rows]
-            df = df[~(df["mineral"].isin(ms) & (df["variable"] == "secondary_ratio"))]
-            new = pd.DataFrame([{"dataset": "recycling", "mineral": r["mineral"], "stage": "", "hs": "",
-                                 "country": self.country, "partner": "", "year": self.year,
-                                 "variable": "secondary_ratio", "value": r["value"], "unit": "1", "basis": "",
-                                 "source": POLICY_SOURCE, "edition": "policy", "flag": "",
-                                 "note": f"(rate {r['rate']:g} × D {r['demand_t']:,.0f} + {r['added_t']:,.0f}) / "
-                                         f"(D − {r['cut_t']:,.0f}); rate basis {r['rate_basis']}"}
-                                for r in rows])
-            return pd.concat([df, new.reindex(columns=df.columns)], ignore_index=True)
-        deltas = [d for d in self.plan.table_deltas if d[0] == dataset]
-        if not deltas or (variables is not None and "quantity" not in variables):
-            return df
-        df = df.copy()
-        extra = []
-        for _, m, c, y, delta in deltas:
-            sel = ((df["mineral"] == m) & (df["year"] == y) & (df["variable"] == "quantity")
-                   & df["unit"].isin(list(MASS_TO_T)) & np.isfinite(df["value"]))
-            groups = df[sel].groupby(["source", "edition", "basis", "unit"], dropna=False)
-            if dataset == "refined_production":   # domestic: only the groups holding the importer
-                have = df[sel & (df["country"] == c)]
-                groups = have.groupby(["source", "edition", "basis", "unit"], dropna=False)
-            n = 0
-            for (src, ed, basis, unit), g in groups:
-                n += 1
-                hit = g.index[g["country"] == c]
-                add = delta / MASS_TO_T[unit]
-                if len(hit):
-                    df.loc[hit[0], "value"] = df.loc[hit[0], "value"] + add
-                else:
-                    row = g.iloc[0].copy()
-                    row["country"], row["value"], row["flag"], row["note"] = c, add, "", "policy"
-                    extra.append(row)
-            if n == 0:
-                extra.append(pd.Series({"dataset": dataset, "mineral": m, "stage": "", "hs": "", "country": c,
-                                        "partner": "", "year": y, "variable": "quantity", "value": delta,
-                                        "unit": "t", "basis": "metal",
-                                        "source": "usgs_mcs" if dataset != "mine_production" else "wmd",
-                                        "edition": "policy", "flag": "", "note": "policy"}))
-        if extra:
-            df = pd.concat([df, pd.DataFrame(extra).reindex(columns=df.columns)], ignore_index=True)
-            df["year"] = df["year"].astype("int64")
-        return df
-
-    def _replace_flows(self, df: pd.DataFrame, *, long: bool, minerals=None, importers=None) -> pd.DataFrame:
-        groups = self.plan.changed_groups
-        if importers is not None and self.country not in set(importers):
-            return df
-        if minerals is not None:
-            groups = {k for k in groups if k[0] in set(minerals)}
-        if not groups:
-            return df
-        key = list(zip(df["mineral"], df["stage"], df["year"]))
-        hit = (df["importer"] == self.country) & pd.Series([k in groups for k in key], index=df.index)
-        out = df[~hit]
-        new = []
-        for (m, stage, y) in sorted(groups):
-            for exp, q in self.plan.vectors[(m, stage, y)].items():
-                row = {"mineral": m, "stage": stage, "hs": POLICY_SOURCE, "content_basis": "metal",
-                       "importer": self.country, "exporter": exp, "year": y}
-                if long:
-                    row.update(shared="", value=float(q), unit="t", source=POLICY_SOURCE, edition="policy")
-                else:
-                    row.update(q=float(q), v=np.nan)
-                new.append(row)
-        if new:
-            out = pd.concat([out, pd.DataFrame(new).reindex(columns=df.columns)], ignore_index=True)
-            out["year"] = out["year"].astype(df["year"].dtype if len(df) else "int64")
-        return out
-
-    def trade_flows(self, *, stages=("concentrate", "refined"), minerals=None, importers=None) -> pd.DataFrame:
-        """Flows with the importer's changed (mineral, stage, year) groups replaced by the planned
-        tonnes per partner (content tonnes, HS code ``policy``)."""
-        df = self.base.trade_flows(stages=stages, minerals=minerals, importers=importers)
-        df = self._replace_flows(df, long=False, minerals=minerals, importers=importers)
-        st = set(stages)
-        return df[df["stage"].isin(st)].reset_index(drop=True)
-
-    def trade(self, *, stage=None, minerals=None, importers=None, variable: str = "quantity") -> pd.DataFrame:
-        """Quantities as :meth:`trade_flows`; values are passed through unchanged."""
-        df = self.base.trade(stage=stage, minerals=minerals, importers=importers, variable=variable)
-        if variable != "quantity":
-            return df
-        df = self._replace_flows(df, long=True, minerals=minerals, importers=importers)
-        return df if stage is None else df[df["stage"] == stage].reset_index(drop=True)
+def context(supply: SupplyData, country: str, year: int) -> _Context:
+    """The planning context of ``supply`` for ``country`` and ``year`` (reuse it across plans)."""
+    return _Context(supply, country, int(year))

@@ -13,9 +13,11 @@ A policy is a YAML or JSON file holding one or more interventions on the data::
         quantity_t: 3000
         cost: {project_cost: 250, equity_share: 0.5}
 
-Every quantity is in tonnes per year. Mine and refinery outputs are in the basis of the
-production tables (contained metal, REO ...); ``content`` converts them to the tonnes of the
-product as traded (gross ore or concentrate), the unit of the trade data.
+Every quantity is in tonnes per year of contained element, the basis of the production tables
+(for a mineral whose tables hold an unconvertible basis such as REO, tonnes of that basis).
+Where a stage's import shares are value shares (gross-weight ores, mattes, compounds), the
+tonnes enter at the element's unit value (:mod:`.interventions`); ``content`` only gives the
+tonnes of product as traded (gross ore or concentrate) reported beside the effect.
 
 Costs (the JOGMEC finance terms of SPEC §2.9 as parameters) give the public budget an
 intervention commits::

@@ -42,7 +42,7 @@ def _prereqs(p: Policy) -> dict[str, list[str]]:
 
 class _Evaluator:
     def __init__(self, p: Policy, country, year, store, method) -> None:
-        from ..assessment import Method
+        from ..method import Method
         from ..store import default_store
 
         self.p = p
@@ -51,7 +51,7 @@ class _Evaluator:
         self.cache = _Cache(self.store, self.method)
         self.c, self.y = _resolve(p, country, year, self.store)
         self.ivs = {iv.label: iv for iv in p.interventions}
-        self.before = self.cache.base(self.c, self.y, p.minerals)
+        self.before = self.cache.base(self.c, self.y, p.minerals).records
         self.r0 = risk(self.before, p.measure)
         self.memo: dict[frozenset, float] = {frozenset(): 0.0}
 
@@ -63,7 +63,7 @@ class _Evaluator:
             mins = sorted({iv.mineral for iv in ivs})
             before = self.before[self.before["mineral"].isin(mins)]
             after, _ = self.cache.after(ivs, self.c, self.y, mins)
-            after = after[after["mineral"].isin(mins)]
+            after = after.records[after.records["mineral"].isin(mins)]
             self.memo[key] = risk(before, self.p.measure) - risk(after, self.p.measure, before)
         return self.memo[key]
 
