@@ -21,13 +21,17 @@ from typing import Callable
 import pandas as pd
 
 from . import schema
-from .sources import _common, module
+from .sources import module, sha256
 from .store import shipped_dir, write_parquet_atomic
 
 #: (source id, function name in the module, raw path relative to the raw dir, output part)
 PLAN: list[tuple[str, str, str, str]] = [
     ("usgs_mcs", "read", "usgs-mcs-2025/MCS2025_World_Data.csv", "supply"),
     ("usgs_mcs", "read", "usgs-mcs-2026/MCS2026_Commodities_Data.csv", "supply"),
+    # MCS 2022-2024 salient-statistics prices: rows of source usgs_mcs, chained with MCS2026's
+    ("usgs_mcs_salient", "read", "usgs-mcs-2022/salient", "supply"),
+    ("usgs_mcs_salient", "read", "usgs-mcs-2023/salient", "supply"),
+    ("usgs_mcs_salient", "read", "usgs-mcs-2024/salient", "supply"),
     ("busch_usgs2024", "read", "pmbusch-critical-minerals-ev/USGS2024.xlsx", "supply"),
     ("usgs_ds140", "read", "usgs-ds140/ds140-lithium-2021.xlsx", "supply"),
     ("bgs_wms", "read", "bgs-world-mineral-statistics", "supply"),
@@ -54,11 +58,14 @@ def default_raw_dir() -> Path:
     return (repo.parent / "shared" / "data" / "raw").resolve()
 
 
-def _file_hashes(path: Path) -> dict[str, str]:
-    if path.is_dir():
-        return {str(p.relative_to(path.parent)): _common.sha256(p)
-                for p in sorted(path.rglob("*")) if p.is_file()}
-    return {path.name: _common.sha256(path)}
+def _file_hashes(path: Path, files: list[Path] | None = None) -> dict[str, str]:
+    """SHA-256 of ``files`` (default: ``path``, or every file under it), keyed relative to
+    ``path``'s parent."""
+    if files is None:
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    if not path.is_dir():
+        return {p.name: sha256(p) for p in files}
+    return {str(p.relative_to(path.parent)): sha256(p) for p in files}
 
 
 def build(raw: Path | str | None = None, out: Path | str | None = None,
@@ -86,11 +93,18 @@ def build(raw: Path | str | None = None, out: Path | str | None = None,
         df = getattr(mod, func)(path)
         timings[f"{sid}:{func}:{rel}"] = round(time.perf_counter() - t0, 2)
         parts.setdefault(part, []).append(df)
+        # the files the importer read (a module may say which, e.g. only *_salient.csv of a folder)
+        listed = getattr(mod, "raw_files", None)
+        hashes = _file_hashes(path, listed(path) if listed else None)
         for s_id in sorted(set(df["source"])):
-            meta = sources.setdefault(s_id, {**_source_meta(mod, s_id), "editions": [], "files": {}})
+            own = _source_meta(mod, s_id)
+            meta = sources.setdefault(s_id, {**own, "editions": [], "files": {}})
+            if own["attribution"] and own["attribution"] not in meta["attribution"]:
+                # a second importer adding editions of the same source (usgs_mcs_salient)
+                meta["attribution"] = f"{meta['attribution']}; {own['attribution']}"
             meta["editions"] = sorted(set(meta["editions"]) | set(df.loc[df["source"] == s_id, "edition"]))
             meta["files"].update({f"{Path(rel).parent}/{k}" if Path(rel).parent != Path(".") else k: v
-                                  for k, v in _file_hashes(path).items()})
+                                  for k, v in hashes.items()})
         if sid == "baci_hs92" and hasattr(mod, "unit_values"):
             uv = mod.unit_values(df)
             parts.setdefault("supply", []).append(uv)

@@ -100,13 +100,13 @@ def data_build(raw: Optional[Path] = typer.Option(None, help="raw data directory
 def data_import(source: str = typer.Argument(..., help="source id: usgs-mcs, baci, wgi, pink-sheet, bgs, wmd, ..."),
                 file: Path = typer.Argument(..., help="the file you downloaded")) -> None:
     """Add a newer edition of a supported source, validated; the store is unchanged on any error."""
-    from .sources import _common, module
+    from .sources import module, require_file, sha256
     from .store import default_store, read_manifest
 
     try:
         mod = module(source)
-        _common.require_file(file, what=source)
-        sha = _common.sha256(file)
+        require_file(file, what=source)
+        sha = sha256(file)
         st = default_store()
         shipped = {v for s in read_manifest(st.shipped)["sources"] for v in s.get("files", {}).values()}
         if sha in shipped:

@@ -48,7 +48,7 @@ NOT_COUNTRIES = re.compile(r"(^total$|^\s*$|^(eu|european union)\b|^areas, nes|^
 
 
 @functools.lru_cache(maxsize=1)
-def _converter():
+def converter():
     import country_converter as coco  # lazy: keeps `import critmin` light
 
     logging.getLogger("country_converter").setLevel(logging.ERROR)
@@ -58,7 +58,7 @@ def _converter():
 @functools.lru_cache(maxsize=1)
 def iso3_names() -> dict[str, str]:
     """ISO3 → short English name, for every country the converter knows plus former ones."""
-    cc = _converter()
+    cc = converter()
     names = dict(zip(cc.data["ISO3"], cc.data["name_short"]))
     names.update({"SUN": "USSR (former)", "YUG": "Yugoslavia (former)", "CSK": "Czechoslovakia (former)",
                   "DDR": "German Democratic Republic (former)", "SCG": "Serbia and Montenegro (former)",
@@ -85,7 +85,7 @@ def _one(name: str) -> str | None:
     if NOT_COUNTRIES.search(n):
         return None
     base = re.sub(r"\s*\((beneficiated|concentrate|.*content.*|e|estimated)\)\s*$", "", n, flags=re.I)
-    res = _converter().convert(base, to="ISO3", not_found=None)
+    res = converter().convert(base, to="ISO3", not_found=None)
     if isinstance(res, list):
         res = res[0] if len(res) == 1 else None
     # country_converter returns the input unchanged when it finds nothing

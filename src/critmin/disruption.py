@@ -667,7 +667,7 @@ def monte_carlo(country: str = "JPN", mineral: str = "rare_earths", stage: str |
 
 # -- HTML report ---------------------------------------------------------------------------------
 
-def _fig(data: list, title: str, xt: str, yt: str) -> dict:
+def figure(data: list, title: str, xt: str, yt: str) -> dict:
     return {"data": data, "layout": {"title": {"text": title}, "xaxis": {"title": {"text": xt}},
                                      "yaxis": {"title": {"text": yt}}, "margin": {"t": 50, "l": 70, "r": 20},
                                      "legend": {"orientation": "h"}}}
@@ -683,7 +683,7 @@ def shortfall_figure(res: dict) -> dict:
                      "y": c["stock_left_t"]})
         data.append({"type": "scatter", "mode": "lines", "name": "shortfall after stockpile (cumulative)",
                      "x": c["day"], "y": c["shortfall_t"]})
-    return _fig(data, f"Shortfall over time: {res['mineral']} ({res['stage']}) into {res['country']}",
+    return figure(data, f"Shortfall over time: {res['mineral']} ({res['stage']}) into {res['country']}",
                 "day of the stop", f"tonnes ({res.get('basis')})")
 
 
@@ -706,7 +706,7 @@ def cover_figure(res: dict, max_days: float | None = None) -> dict:
         data.append({"type": "scatter", "mode": "lines+markers",
                      "name": f"{mc['quantile']:.0%} shortfall a year (MC)", "x": x,
                      "y": [r["tail_shortfall_t"] for r in rows]})
-    return _fig(data, "Cover against stockpile days", "stockpile, days of annual imports",
+    return figure(data, "Cover against stockpile days", "stockpile, days of annual imports",
                 f"shortfall, tonnes ({res.get('basis')})")
 
 

@@ -397,15 +397,20 @@ class SupplyData:
             col = "o.partner" if exports else "o.country"
             where.append(f"{col} IN ({', '.join('?' * len(imp))})" if imp else "FALSE")
             params += list(imp)
-        raw = self.source.sql(f"""
+        raw_sql = f"""
             SELECT o.hs, o.country AS importer, o.partner AS exporter, o.year,
                    sum(o.value) FILTER (WHERE o.variable = 'quantity') AS q,
                    sum(o.value) FILTER (WHERE o.variable = 'value') AS v,
-                   string_agg(DISTINCT o.source || ':' || o.edition, '; ') AS sources
-            FROM obs o WHERE {' AND '.join(where)} GROUP BY ALL""", params)
-        f = _complete_flows(raw, self._unit_values)
+                   min(o.source || ':' || o.edition) AS s_lo, max(o.source || ':' || o.edition) AS s_hi
+            FROM obs o WHERE {' AND '.join(where)} GROUP BY ALL"""
         cat = catalogue.hs_codes()[["hs", "mineral", "stage", "content_basis", "shared"]]
         cat = cat.merge(hs[["hs", "mineral", "stage"]], on=["hs", "mineral", "stage"])
+        raw = self.source.sql(raw_sql, params)
+        two = raw["s_lo"] != raw["s_hi"]
+        raw["sources"] = raw["s_lo"]
+        raw.loc[two, "sources"] = raw.loc[two, "s_lo"] + "; " + raw.loc[two, "s_hi"]
+        raw = raw.drop(columns=["s_lo", "s_hi"])
+        f = _complete_flows(raw, self._unit_values)
         f = f.merge(cat, on="hs")
         f["q_c"] = f["q"] * content_factors(f["content_basis"]).to_numpy()
         f = drop_nested(f[FLOW_COLUMNS + ["sources"]]).reset_index(drop=True)

@@ -45,20 +45,20 @@ def plan_report(p, *, show_confidential: bool) -> str:
     import html
 
     from .. import stockpile as sp
-    from ..disruption import _fig, render_html, table_html
+    from ..disruption import figure, render_html, table_html
 
     doc = sp.to_json(p, show_confidential=show_confidential)
     recs = doc["records"]
     ok = [r for r in recs if r["target_t"] is not None]
-    figs = [_fig([{"type": "bar", "x": [r["mineral"] for r in ok], "y": [r["target_days"] for r in ok],
+    figs = [figure([{"type": "bar", "x": [r["mineral"] for r in ok], "y": [r["target_days"] for r in ok],
                    "name": "target days"}], "Target days per mineral", "", "days"),
-            _fig([{"type": "bar", "x": [r["mineral"] for r in ok], "y": [r["target_t"] for r in ok],
+            figure([{"type": "bar", "x": [r["mineral"] for r in ok], "y": [r["target_t"] for r in ok],
                    "name": "target quantity"}], "Target quantity per mineral", "", "tonnes (basis per row)")]
     cols = ["mineral", "standard_consumption_t", "target_days", "target_t", "risk", "importance", "basis",
             "unit_basis", "stage", "n_years", "imports_t", "exports_t", "production_t", "imputed_t", "reason"]
     if doc["confidential"]["shown"]:
         cols += ["stock_t", "stock_days", "gap_t", "locations"]
-        figs.append(_fig([{"type": "bar", "x": [r["mineral"] for r in ok], "y": [r["target_days"] for r in ok],
+        figs.append(figure([{"type": "bar", "x": [r["mineral"] for r in ok], "y": [r["target_days"] for r in ok],
                            "name": "target days"},
                           {"type": "bar", "x": [r["mineral"] for r in ok], "y": [r.get("stock_days") for r in ok],
                            "name": "stock held, days"}], "Stock held against target (CONFIDENTIAL)", "", "days"))

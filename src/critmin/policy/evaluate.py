@@ -73,7 +73,7 @@ def risk(records, measure: str = "mean", before: pd.DataFrame | None = None) -> 
     return float(r.groupby(["country", "year", "mineral"])["score"].mean().sum())
 
 
-class _Cache:
+class AssessmentCache:
     """Supply data, "before" assessments and planning contexts shared across calls."""
 
     def __init__(self, store, method) -> None:
@@ -122,7 +122,7 @@ class _Cache:
         return self.assess(country, year, list(minerals), with_plan(sd, plan)), plan
 
 
-def _resolve(p: Policy, country, year, store) -> tuple[str, int]:
+def resolve_target(p: Policy, country, year, store) -> tuple[str, int]:
     from ..countries import check_iso3
     from ..supply import latest_year
 
@@ -151,7 +151,7 @@ class Held(dict):
 
 
 def evaluate(policy, country: str | None = None, year: int | None = None, *, store=None, method=None,
-             bounds: bool | None = None, attribute: bool = True, _cache: _Cache | None = None) -> pd.DataFrame:
+             bounds: bool | None = None, attribute: bool = True, _cache: AssessmentCache | None = None) -> pd.DataFrame:
     """Evaluate one or more policies: the six indicators before and after.
 
     Parameters
@@ -180,11 +180,11 @@ def evaluate(policy, country: str | None = None, year: int | None = None, *, sto
 
     store = store or default_store()
     method = method or Method()
-    cache = _cache or _Cache(store, method)
+    cache = _cache or AssessmentCache(store, method)
     pols = as_policies(policy)
     tables, effects, records, risks = [], {}, {}, {}
     for p in pols:
-        c, y = _resolve(p, country, year, store)
+        c, y = resolve_target(p, country, year, store)
         mins = p.minerals
         after, plan = cache.after(p.interventions, c, y, mins)   # a policy error surfaces before any assessment
         before = cache.base(c, y, mins)
@@ -230,7 +230,7 @@ def _deltas(a: pd.DataFrame, b: pd.DataFrame, mineral: str) -> dict:
     return out
 
 
-def _attribute(p: Policy, plan, cache: _Cache, c, y, before, after, attribute: bool) -> list[dict]:
+def _attribute(p: Policy, plan, cache: AssessmentCache, c, y, before, after, attribute: bool) -> list[dict]:
     effs = [dict(e) for e in plan.effects]
     ivs = {iv.label: iv for iv in p.interventions}
     order = [iv.label for iv in p.interventions if iv.type == "new_mine"] + [

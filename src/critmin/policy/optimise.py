@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError
-from .evaluate import _Cache, _resolve, as_policies, risk
+from .evaluate import AssessmentCache, resolve_target, as_policies, risk
 from .models import Policy
 
 
@@ -48,8 +48,8 @@ class _Evaluator:
         self.p = p
         self.store = store or default_store()
         self.method = method or Method()
-        self.cache = _Cache(self.store, self.method)
-        self.c, self.y = _resolve(p, country, year, self.store)
+        self.cache = AssessmentCache(self.store, self.method)
+        self.c, self.y = resolve_target(p, country, year, self.store)
         self.ivs = {iv.label: iv for iv in p.interventions}
         self.before = self.cache.base(self.c, self.y, p.minerals).records
         self.r0 = risk(self.before, p.measure)

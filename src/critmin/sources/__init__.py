@@ -15,6 +15,20 @@ from dataclasses import dataclass, field
 from ..errors import UnknownNameError, did_you_mean
 
 
+def require_file(path, *, what: str):
+    """The file at ``path``, or a clear error naming it and the fix."""
+    from ._common import require_file as _rf
+
+    return _rf(path, what=what)
+
+
+def sha256(path) -> str:
+    """SHA-256 of a file's bytes (the edition fingerprint recorded in the manifest)."""
+    from ._common import sha256 as _sha
+
+    return _sha(path)
+
+
 @dataclass(frozen=True)
 class Source:
     """Metadata of one data source."""
@@ -29,9 +43,11 @@ class Source:
     importable: bool = True   # can `critmin data import` take a newer edition?
 
 
-#: source id → module name (in this package)
+#: importer id → module name (in this package); the rows an importer returns carry its
+#: ``SOURCE.id`` (``usgs_mcs_salient`` adds editions of the source ``usgs_mcs``)
 MODULES: dict[str, str] = {
     "usgs_mcs": "usgs_mcs",
+    "usgs_mcs_salient": "usgs_mcs_salient",
     "usgs_ds140": "usgs_ds140",
     "busch_usgs2024": "busch_usgs2024",
     "bgs_wms": "bgs",
@@ -48,7 +64,8 @@ MODULES: dict[str, str] = {
 
 #: user-facing names accepted by `critmin data import`
 ALIASES = {
-    "usgs-mcs": "usgs_mcs", "mcs": "usgs_mcs", "baci": "baci_hs92", "bgs": "bgs_wms",
+    "usgs-mcs": "usgs_mcs", "mcs": "usgs_mcs", "usgs-mcs-salient": "usgs_mcs_salient",
+    "mcs-salient": "usgs_mcs_salient", "baci": "baci_hs92", "bgs": "bgs_wms",
     "world-mining-data": "wmd", "pink-sheet": "pink_sheet", "pinksheet": "pink_sheet",
     "ds140": "usgs_ds140", "usgs-ds140": "usgs_ds140", "unep": "unep_2011", "iea": "iea_2021",
     "eu-crm": "eu_crm_2023", "wgi": "wgi", "atlas": "atlas",

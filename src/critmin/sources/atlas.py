@@ -35,7 +35,7 @@ import pandas as pd
 
 from .. import schema
 from ..catalogue import check_mineral, hs_codes
-from ..countries import _converter, iso3_names
+from ..countries import converter, iso3_names
 from ..errors import DataValidationError
 from . import Source
 from ._common import require_columns, require_file
@@ -89,7 +89,7 @@ def iso2_to_iso3(codes) -> dict[str, str | None]:
     out: dict[str, str | None] = {c: ISO2_OVERRIDES[c] for c in uniq if c in ISO2_OVERRIDES}
     rest = [c for c in uniq if c not in out]
     if rest:
-        res = _converter().convert(rest, src="ISO2", to="ISO3", not_found=None)
+        res = converter().convert(rest, src="ISO2", to="ISO3", not_found=None)
         if isinstance(res, str):
             res = [res]
         known = iso3_names()
