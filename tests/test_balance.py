@@ -51,26 +51,30 @@ def test_value_only_flows_count_japan_refined_nickel_2022(store):
     assert t["q"].isna().all()                                    # no quantity at all in 2022
     assert imp_v == pytest.approx(1_227_070.108, abs=0.01)        # USD 1.23 bn of imports
     assert exp_v == pytest.approx(247_460.457, abs=0.01)
-    # neither Japan nor the world reports a 7502.10 quantity in 2022: the code's unit value over
-    # all years (only the 2024 BACI-HS17 flows carry both) imputes it: 729,766.7 t / 12.995 bn USD
+    # neither Japan nor the world reports a 7502.10 quantity in 2022: the nearest year with both
+    # (2024, the BACI-HS17 flows: 729,766.7 t / 12.995 bn USD) imputes it, rescaled by the nickel
+    # price between the two years (Pink Sheet annual means, USD/t)
     uv = store.sql("""
         WITH f AS (SELECT country, partner, year, sum(value) FILTER (WHERE variable = 'quantity') AS q,
                           sum(value) FILTER (WHERE variable = 'value') AS v
                    FROM obs WHERE dataset = 'trade' AND hs = '750210' AND country <> partner GROUP BY ALL)
-        SELECT sum(q) AS q, sum(v) AS v, count(DISTINCT year) AS ny FROM f WHERE q > 0 AND v > 0""")
-    assert int(uv["ny"].iat[0]) == 1
-    r = float(uv["q"].iat[0] / uv["v"].iat[0])                    # 0.056157 t per kUSD
-    assert r == pytest.approx(0.056157, rel=1e-4)
+        SELECT sum(q) AS q, sum(v) AS v, count(DISTINCT year) AS ny, min(year) AS y FROM f
+        WHERE q > 0 AND v > 0""")
+    assert int(uv["ny"].iat[0]) == 1 and int(uv["y"].iat[0]) == 2024
+    r24 = float(uv["q"].iat[0] / uv["v"].iat[0])                  # 0.056157 t per kUSD
+    assert r24 == pytest.approx(0.056157, rel=1e-4)
+    price = store.sql("""SELECT year, value FROM obs WHERE dataset = 'price' AND source = 'pink_sheet'
+                         AND mineral = 'nickel' AND year IN (2022, 2024)""").set_index("year")["value"]
+    r = r24 * price[2024] / price[2022]                           # 2022 nickel was dearer: fewer t/kUSD
     prod = store.sql("""SELECT sum(value) AS p FROM obs WHERE dataset = 'refined_production'
                         AND mineral = 'nickel' AND country = 'JPN' AND variable = 'quantity'
                         AND source = 'bgs_wms' AND year = 2022""")["p"].iat[0]
     assert prod == 117_800.0                                      # BGS WMS, t Ni
     s = bl.standard_consumption("JPN", 2022, ["nickel"], window=1, store=store).iloc[0]
     assert s["basis"] == "apparent" and s["stage"] == "refined" and s["years"] == [2022]
-    assert s["imports_t"] == pytest.approx(imp_v * r, rel=1e-9)   # 68,908.7 t
-    assert s["exports_t"] == pytest.approx(exp_v * r, rel=1e-9)   # 13,897 t
-    assert s["standard_consumption_t"] == pytest.approx(prod + (imp_v - exp_v) * r, rel=1e-9)   # 172,812.3 t
-    assert s["standard_consumption_t"] == pytest.approx(172_812.26, abs=0.01)
+    assert s["imports_t"] == pytest.approx(imp_v * r, rel=1e-9)   # 44,850 t (at 27.4 kUSD/t)
+    assert s["exports_t"] == pytest.approx(exp_v * r, rel=1e-9)
+    assert s["standard_consumption_t"] == pytest.approx(prod + (imp_v - exp_v) * r, rel=1e-9)
     assert s["imputed_t"] == pytest.approx((imp_v + exp_v) * r, rel=1e-9)
     assert "value-only" in s["reason"]
 

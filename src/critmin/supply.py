@@ -410,12 +410,21 @@ class SupplyData:
         raw["sources"] = raw["s_lo"]
         raw.loc[two, "sources"] = raw.loc[two, "s_lo"] + "; " + raw.loc[two, "s_hi"]
         raw = raw.drop(columns=["s_lo", "s_hi"])
-        f = _complete_flows(raw, self._unit_values)
+        f = _complete_flows(raw, self._unit_values, self._price_index(cat))
         f = f.merge(cat, on="hs")
         f["q_c"] = f["q"] * content_factors(f["content_basis"]).to_numpy()
         f = drop_nested(f[FLOW_COLUMNS + ["sources"]]).reset_index(drop=True)
         self._flows[key] = f
         return f
+
+    def _price_index(self, cat: pd.DataFrame) -> pd.DataFrame:
+        """``hs, year, price`` (USD/t) of each code's mineral, from its best-ranked mass price per
+        year: rescales a unit value to another year where a code has no quantities that year."""
+        p = self.prices
+        p = p[p["variable"].eq("price")].assign(price=lambda d: price_per_tonne(d["value"], d["unit"]))
+        p = p[np.isfinite(p["price"]) & (p["price"] > 0)].sort_values(["mineral", "year", "rank"])
+        p = p.drop_duplicates(["mineral", "year"])[["mineral", "year", "price"]]
+        return cat[["hs", "mineral"]].drop_duplicates("hs").merge(p, on="mineral")[["hs", "year", "price"]]
 
     @cached_property
     def element_value(self) -> pd.DataFrame:
@@ -659,9 +668,12 @@ def _hhi(obs: pd.DataFrame, rule: str, window: int) -> pd.DataFrame:
     return h.merge(src, on=["mineral", "year"], how="left").merge(units, on=["mineral", "year"], how="left")
 
 
-def _complete_flows(raw: pd.DataFrame, world: pd.DataFrame) -> pd.DataFrame:
+def _complete_flows(raw: pd.DataFrame, world: pd.DataFrame, index: pd.DataFrame | None = None
+                    ) -> pd.DataFrame:
     """Fill a flow's missing quantity (or value) from unit values: the importer's for the code
-    and year, else the world's for the code and year, else the code's over all years."""
+    and year, else the world's for the code and year, else the world's of the nearest year with
+    data rescaled by the mineral's price index between the two years (``index``: ``hs, year,
+    price``; unscaled where the index lacks a year)."""
     f = raw.copy()
     f["q_imputed"] = False
     f["v_imputed"] = False
@@ -670,16 +682,43 @@ def _complete_flows(raw: pd.DataFrame, world: pd.DataFrame) -> pd.DataFrame:
     has = f[(f["q"] > 0) & (f["v"] > 0)]
     r_imp = has.groupby(["importer", "hs", "year"])[["q", "v"]].sum()
     r_imp = (r_imp["q"] / r_imp["v"]).rename("r_imp")
-    r_w = (world.set_index(["hs", "year"])["q"] / world.set_index(["hs", "year"])["v"]).rename("r_w")
-    wa = world.groupby("hs")[["q", "v"]].sum()
-    r_all = (wa["q"] / wa["v"]).rename("r_all")
+    w = world[(world["q"] > 0) & (world["v"] > 0)]
+    r_w = (w.set_index(["hs", "year"])["q"] / w.set_index(["hs", "year"])["v"]).rename("r_w")
     need = f["q"].isna() | f["v"].isna()
     if need.any():
-        m = f[need].join(r_imp, on=["importer", "hs", "year"]).join(r_w, on=["hs", "year"]).join(r_all, on="hs")
-        r = m["r_imp"].fillna(m["r_w"]).fillna(m["r_all"])   # t per kUSD
+        m = f[need].join(r_imp, on=["importer", "hs", "year"]).join(r_w, on=["hs", "year"])
+        gap = m.loc[m["r_imp"].isna() & m["r_w"].isna(), ["hs", "year"]].drop_duplicates()
+        if len(gap):
+            near = _nearest_ratio(gap, r_w.reset_index(), index)
+            m = m.join(near.set_index(["hs", "year"])["r_near"], on=["hs", "year"])
+        else:
+            m["r_near"] = np.nan
+        r = m["r_imp"].fillna(m["r_w"]).fillna(m["r_near"])   # t per kUSD
         qmiss, vmiss = m["q"].isna() & m["v"].gt(0), m["v"].isna() & m["q"].gt(0)
         f.loc[qmiss.index[qmiss], "q"] = (m["v"] * r)[qmiss]
         f.loc[qmiss.index[qmiss], "q_imputed"] = r[qmiss].notna()
         f.loc[vmiss.index[vmiss], "v"] = (m["q"] / r)[vmiss]
         f.loc[vmiss.index[vmiss], "v_imputed"] = r[vmiss].notna()
     return f
+
+
+def _nearest_ratio(gap: pd.DataFrame, r_w: pd.DataFrame, index: pd.DataFrame | None) -> pd.DataFrame:
+    """Per (hs, year) without a world unit value: the nearest year's ratio × P(that year)/P(year).
+
+    >>> gap = pd.DataFrame({"hs": ["x"], "year": [2020]})
+    >>> rw = pd.DataFrame({"hs": ["x"], "year": [2024], "r_w": [0.1]})       # 10 kUSD/t in 2024
+    >>> ix = pd.DataFrame({"hs": ["x", "x"], "year": [2020, 2024], "price": [6.0, 9.0]})
+    >>> round(float(_nearest_ratio(gap, rw, ix)["r_near"].iloc[0]), 6)           # 10 × 6/9 kUSD/t
+    0.15
+    """
+    g = gap.assign(year=gap["year"].astype("int64")).sort_values("year")
+    w = r_w.assign(near_year=r_w["year"].astype("int64")).drop(columns="year").sort_values("near_year")
+    out = pd.merge_asof(g, w, left_on="year", right_on="near_year", by="hs", direction="nearest")
+    out = out.rename(columns={"r_w": "r_near"})
+    if index is not None and len(index):
+        ix = index.assign(year=index["year"].astype("int64")).set_index(["hs", "year"])["price"]
+        p_y = ix.reindex(list(zip(out["hs"], out["year"]))).to_numpy()
+        p_n = ix.reindex(list(zip(out["hs"], out["near_year"].fillna(-1).astype("int64")))).to_numpy()
+        scale = p_n / p_y
+        out["r_near"] = np.where(np.isfinite(scale), out["r_near"] * scale, out["r_near"])
+    return out[["hs", "year", "r_near"]]

@@ -77,3 +77,54 @@ def test_missing_raw_dir_is_a_clear_error(tmp_path):
 
     with pytest.raises(DataValidationError, match="baci.db"):
         gp.load_compat(tmp_path)
+
+
+# --------------------------------------------------------------------------- default mode on the supply layer
+@pytest.fixture(scope="module")
+def supply():
+    from critmin.supply import SupplyData
+
+    return SupplyData(minerals=["copper", "cobalt", "nickel"])
+
+
+def test_default_china_copper_concentrate_domestic_on_the_imports_basis(supply):
+    # China 2022, copper ores (HS 2603.00, gross weight: no contained conversion) → shares of value.
+    # Hand: domestic = 1,925,600 t Cu (WMD 2022) × 8,822.37 USD/t (World Bank pink sheet 2022)
+    # = USD 16.988 bn; ore imports USD 50.330 bn (BACI) → domestic share 16.988 / 67.318 = 0.2524
+    # (the gross-weight mix of issue 11 gave 1.93 / (19.04 + 1.93) = 0.09).
+    from critmin.store import default_store
+
+    s = default_store()
+    imp = s.sql("""SELECT sum(value) AS v FROM obs WHERE dataset='trade' AND hs='260300' AND country='CHN'
+                   AND partner<>'CHN' AND year=2022 AND variable='value'""")["v"].iloc[0]
+    price = s.sql("""SELECT value FROM obs WHERE dataset='price' AND mineral='copper' AND year=2022
+                     AND source='pink_sheet' AND variable='price'""")["value"].iloc[0] / 1000.0
+    dom = 1925600.0 * price
+    assert dom / (dom + imp) == pytest.approx(0.25236, abs=5e-5)
+    r = gp.default(["CHN"], [2022], ["copper"], supply=supply).set_index("stage")
+    c = r.loc["concentrate"]
+    assert c["basis"] == "value"
+    assert c["domestic_share"] == pytest.approx(dom / (dom + imp), rel=1e-9)
+    assert c["imports"] == pytest.approx(imp, rel=1e-9)
+    assert c["import_risk"] * (c["domestic_p"] + c["imports"]) <= c["imports"] + 1e-6   # domestic g = 0
+    assert r.loc["refined", "basis"] == "contained"
+
+
+def test_default_eu27_is_the_member_region(supply):
+    from critmin.methods.eu_crm import eu27_members
+
+    a = gp.default(["EU27"], [2020], ["copper", "cobalt"], supply=supply)
+    b = gp.default(["EUR"], [2020], ["copper", "cobalt"], supply=supply, regions={"EUR": eu27_members()})
+    pd.testing.assert_frame_equal(a.drop(columns="country"), b.drop(columns="country"))
+    assert set(a["country"]) == {"EU27"}
+    # members' own production is summed into p (FIN, BEL refined cobalt …): a positive domestic share
+    assert a.set_index(["mineral", "stage"]).loc[("cobalt", "refined"), "domestic_share"] > 0
+
+
+def test_default_counts_value_only_flows(supply):
+    # Japan 2022 unwrought nickel (HS 7502.10): value-only Atlas flows, USD 1.227 bn, now counted
+    r = gp.default(["JPN"], [2022], ["nickel"], supply=supply).set_index("stage").loc["refined"]
+    f = supply.flows(["JPN"]).query("hs == '750210' and year == 2022")
+    assert f["q_imputed"].all() and f["v"].sum() == pytest.approx(1_227_070.108, rel=1e-9)
+    assert r["imports"] == pytest.approx(f["q_c"].sum(), rel=1e-9)
+    assert r["domestic_p"] == pytest.approx(117800.0)          # BGS WMS refined nickel, contained t

@@ -60,19 +60,27 @@ def read(path: str | Path) -> pd.DataFrame:
                          "v": df["value"].astype(float), "year": df["year"].astype(int)})
 
 
-def assess_company(path_or_df, *, year: int | None = None, store=None) -> pd.DataFrame:
-    """Assess the import mix in ``path_or_df`` (file or a DataFrame as :func:`read` returns)."""
-    from ..assessment import PRODUCTION_PRIORITY, _pick_source
-    from ..indicators import governance
-    from ..store import default_store
-    from .geopolrisk import hhi as prod_hhi
+def assess_company(path_or_df, *, year: int | None = None, store=None, supply=None) -> pd.DataFrame:
+    """Assess the import mix in ``path_or_df`` (file or a DataFrame as :func:`read` returns).
+
+    Partner governance and the world production HHI are read from one
+    :class:`critmin.supply.SupplyData` (``supply=``; default built from ``store`` for the
+    minerals in the file): ``SupplyData.governance`` (WGI PV, carried forward ≤ 3 years) and
+    ``SupplyData.hhi("production")`` (Σ P² / (Σ P)² over the named producers, column
+    ``hhi_named_only``), of the latest production year at or before the import year within the
+    method's ``max_lag``.
+    """
+    from ..supply import SupplyData, asof
 
     df = read(path_or_df) if not isinstance(path_or_df, pd.DataFrame) else path_or_df
     if year is not None:
         df = df[df["year"] == int(year)]
-    store = store or default_store()
+    mins = sorted(df["mineral"].unique().tolist())
+    sd = supply
+    if sd is None or not set(mins) <= set(sd.minerals):
+        sd = SupplyData(store if sd is None else sd.source, mins, None if sd is None else sd.method)
     years = sorted(df["year"].unique().tolist())
-    g = governance.scores(store.load("governance"), years=years)
+    g = sd.governance(years)
     f = df.groupby(["mineral", "year", "country"], as_index=False)[["q", "v"]].sum()
     f = f.merge(g[["country", "year", "g"]], on=["country", "year"], how="left")
     f["g_missing"] = f["g"].isna()
@@ -86,14 +94,9 @@ def assess_company(path_or_df, *, year: int | None = None, store=None) -> pd.Dat
     a["import_risk"] = a["gq"] / a["q"]
     a["price"] = a["v"] / a["q"]
     a["missing_g_share"] = a["mq"] / a["q"]
-    prod = store.load("mine_production", minerals=sorted(a["mineral"].unique()), variables=["quantity"])
-    prod = _pick_source(prod[np.isfinite(prod["value"]) & ~prod["country"].isin(["WLD", "OTH"])], PRODUCTION_PRIORITY)
-    h = prod_hhi(prod.rename(columns={"value": "p", "mineral": "material"})).rename(columns={"material": "mineral"})
-    # the production year nearest at or before the import year (data lag)
-    h = h.assign(year=h["year"].astype("int64")).sort_values("year")
-    a = a.assign(year=a["year"].astype("int64"))
-    a = pd.merge_asof(a.sort_values("year"), h.rename(columns={"year": "prod_year"}), left_on="year",
-                      right_on="prod_year", by="mineral", direction="backward")
+    h = sd.hhi("production")[["mineral", "year", "hhi_named_only"]].rename(columns={"hhi_named_only": "hhi"})
+    hit = asof(a[["mineral", "year"]], h, ["mineral"], sd.method.max_lag).drop(columns="data_year")
+    a = a.merge(hit, on=["mineral", "year"], how="left")
     a["score"] = a["hhi"] * a["import_risk"]
     a = a.rename(columns={"q": "quantity_t"})
     return a[COLUMNS].sort_values(["mineral", "year"]).reset_index(drop=True)

@@ -27,11 +27,13 @@ Two modes, one vectorised core (:func:`score`):
     Verified against geopolrisk-py 2.0.1 (``tests/data/geopolrisk_py_2.0.1_reference.csv``).
 
 ``default``
-    The same formulas on the shipped dataset (``critmin.store``) with the traps fixed: a
-    missing WGI estimate is carried forward at most 3 years, else the ``missing`` rule
-    (``worst`` g = 1 by default, ``neutral`` 0.5); and each HS code counts only at its own
-    supply-chain stage (``stage`` column; codes of several stages are never added). The
-    ``changes`` table (:func:`changes`) says per record what moved and why.
+    The same formulas on the shipped dataset, read from one :class:`critmin.supply.SupplyData`,
+    with the traps fixed: a missing WGI estimate is carried forward at most 3 years, else the
+    ``missing`` rule (``worst`` g = 1 by default, ``neutral`` 0.5); each HS code counts only at
+    its own supply-chain stage (``stage`` column; codes of several stages are never added);
+    flows with a value but no quantity count; shares are of contained tonnes, or of value where
+    a code has no contained conversion (``basis``), with domestic production on the same basis.
+    The ``changes`` table (:func:`changes`) says per record what moved and why.
 """
 from __future__ import annotations
 
@@ -345,83 +347,111 @@ def compat(countries: Iterable[str | int] = ("JPN",), years: Iterable[int] = (20
 STAGE_PRODUCTION = {"concentrate": "mine_production", "refined": "refined_production"}
 DEFAULT_STAGES = ("concentrate", "refined")
 DEFAULT_COLUMNS = ["country", "mineral", "stage", "year", "score", "hhi", "import_risk", "cf", "price",
-                   "hhi_basis", "missing_g_share", "domestic_p", "imports_t", "note"]
+                   "hhi_basis", "hhi_year", "missing_g_share", "basis", "domestic_p", "imports", "domestic_share",
+                   "note"]
 
 
 def default(countries: Iterable[str] = ("JPN",), years: Iterable[int] | None = None,
-            minerals: Iterable[str] | None = None, *, missing: str = "worst", store=None,
+            minerals: Iterable[str] | None = None, *, missing: str = "worst", store=None, supply=None,
             regions: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
-    """GeoPolRisk on the shipped dataset with geopolrisk-py's traps fixed.
+    """GeoPolRisk on the shipped dataset with geopolrisk-py's traps fixed, read from one
+    :class:`critmin.supply.SupplyData` (``supply=``; default built from ``store``).
 
     Per (country, mineral, stage, year): import risk over the HS codes of that stage only
-    (catalogue ``hs_codes.csv``; quantities in content terms where the code has a
-    stoichiometry), domestic production of that stage counted as secure (g = 0), partner
-    g from the WGI PV estimate carried forward ≤ 3 years, a partner with no estimate given
-    the ``missing`` rule (``worst`` g = 1, ``neutral`` 0.5, ``drop``), and the production HHI of
-    the same stage (refined production for the refined stage where held, else mine
-    production, said in ``hhi_basis``). No imports → missing (not 0). ``regions``: members'
-    imports pooled, intra-region trade g = 0, members' production summed.
+    (:func:`critmin.supply.stage_codes`), with the supply layer's weights
+    (:func:`critmin.methods.sourcing.group_sourcing`): value-only flows kept (quantity imputed),
+    shares of contained tonnes where every flow's code converts, else of import value (USD) —
+    ``basis`` says which — and domestic production of that stage counted as secure (g = 0) on the
+    same basis (contained tonnes, or contained tonnes × the element's unit value; never gross ore
+    weight against contained metal). Partner g from the WGI PV estimate carried forward ≤ 3 years,
+    a partner with no estimate given the ``missing`` rule (``worst`` g = 1, ``neutral`` 0.5,
+    ``drop``). The production HHI (Σ P² / (Σ P)² over the named producers) of the same stage —
+    refined production for the refined stage where held, else mine production, said in
+    ``hhi_basis`` — of the latest production year at or before the year within the method's
+    ``max_lag`` (``hhi_year``). No imports → missing (not 0). ``price``: Σ value / Σ quantity of
+    the stage's flows that report both (kUSD/t of product).
+
+    ``regions`` (``{"NAME": [ISO3, ...]}``), and ``"EU27"`` (the EU-27 Member States,
+    :func:`critmin.methods.eu_crm.eu27_members`) without a region given: members' imports pooled,
+    trade between members kept with g = 0 and members' production summed (geopolrisk-py's region
+    convention, ``../shared/METHODS.md`` §3).
     """
-    from ..assessment import PRODUCTION_PRIORITY, REFINED_PRIORITY, _domestic, _pick_source
-    from ..catalogue import check_mineral, mineral_ids
+    from ..catalogue import check_mineral
     from ..countries import check_iso3
     from ..indicators import governance, import_stability
-    from ..store import default_store
+    from ..supply import SupplyData, asof
+    from .eu_crm import EU27, EU_ALIASES, eu27_members
+    from .sourcing import group_sourcing
 
-    store = store or default_store()
     regions = dict(regions or {})
     ents = {}
     for c in countries:
-        ents[str(c)] = ([check_iso3(x) for x in regions[c]] if c in regions else [check_iso3(c)])
+        if c in regions:
+            ents[str(c)] = [check_iso3(x) for x in regions[c]]
+        elif str(c).strip().upper() in EU_ALIASES:
+            ents[EU27] = eu27_members()
+        else:
+            ents[check_iso3(c)] = [check_iso3(c)]
+    mins = [check_mineral(m) for m in minerals] if minerals else None
+    sd = supply
+    if sd is None or (mins is not None and not set(mins) <= set(sd.minerals)):
+        sd = SupplyData(store if sd is None else sd.source, mins, None if sd is None else sd.method)
+    mins = mins or list(sd.minerals)
     members = sorted({x for v in ents.values() for x in v})
-    mins = [check_mineral(m) for m in minerals] if minerals else mineral_ids()
-    raw_fl = store.trade_flows(stages=DEFAULT_STAGES, minerals=mins, importers=members)
-    fl = import_stability.prepare_trade(raw_fl)
-    pr = raw_fl[raw_fl["q"].notna()].groupby(["importer", "mineral", "stage", "year"], as_index=False)[
-        ["v", "q"]].sum().rename(columns={"v": "value_v", "q": "value_q"})
-    years = sorted(fl["year"].unique().tolist()) if years is None else [int(y) for y in years]
-    fl = fl[fl["year"].isin(years)]
-    ent = pd.DataFrame([(k, x) for k, v in ents.items() for x in v], columns=["entity", "importer"])
-    fl = fl.merge(ent, on="importer")
-    intra = np.array([e in ents[k] for e, k in zip(fl["exporter"], fl["entity"])], dtype=bool)
-    fl = fl.assign(importer=fl["entity"], exporter=np.where(intra, "__intra__", fl["exporter"]))
-    fl = fl.groupby(["mineral", "stage", "importer", "exporter", "year"], as_index=False)["q"].sum()
-    g = governance.scores(store.load("governance"), years=years)
+    if years is None:
+        fy = sd.flows(members, stages=DEFAULT_STAGES)
+        years = sorted(fy["year"].unique().tolist())
+    years = [int(y) for y in years]
+    src = group_sourcing(sd, ents, years, intra="keep", stages=DEFAULT_STAGES)
+    fl = src.imports[src.imports["mineral"].isin(mins)]
+    fl = fl.assign(exporter=np.where(fl["intra"], "__intra__", fl["exporter"]))
+    fl = fl.rename(columns={"entity": "importer"}).groupby(
+        ["mineral", "stage", "importer", "exporter", "year"], as_index=False)["q"].sum()
+    g = governance.scores(sd.gov_obs, index="pv", years=years)
     g = pd.concat([g, pd.DataFrame({"country": "__intra__", "year": years, "g": 0.0})], ignore_index=True)
-    dom = _domestic(store, members, mins)
-    dom = dom.rename(columns={"country": "importer"}).merge(ent, on="importer")
-    dom = dom.groupby(["entity", "mineral", "stage", "year"], as_index=False)["p"].sum()
+    dom = src.domestic.groupby(["entity", "mineral", "stage", "year"], as_index=False)["p"].sum()
     dom = dom.rename(columns={"entity": "country"})
     summ, _ = import_stability.import_risk(fl, g, variant="geopolrisk", missing=missing, domestic=dom)
     summ = summ.drop(columns="hhi").rename(columns={"importer": "country", "value": "import_risk",
-                                                    "total_q": "imports_t"})
-    # production HHI of the same stage
+                                                    "total_q": "imports"})
+    basis = src.imports.groupby(["entity", "mineral", "stage", "year"], as_index=False)["basis"].first()
+    summ = summ.merge(basis.rename(columns={"entity": "country"}), on=["country", "mineral", "stage", "year"],
+                      how="left")
+    # production HHI of the same stage (named producers), latest year <= year within the lag
+    t = pd.MultiIndex.from_product([mins, years], names=["mineral", "year"]).to_frame(index=False)
     h = []
-    for stage, ds in STAGE_PRODUCTION.items():
-        prio = PRODUCTION_PRIORITY if ds == "mine_production" else REFINED_PRIORITY
-        p = store.load(ds, minerals=mins, variables=["quantity"])
-        p = _pick_source(p[np.isfinite(p["value"]) & ~p["country"].isin(["WLD", "OTH"])], prio)
-        p = p[p["year"].isin(years)]
-        hh = hhi(p.rename(columns={"value": "p", "mineral": "material"})).rename(columns={"material": "mineral"})
-        h.append(hh.assign(stage=stage, hhi_basis=ds))
+    for stage, which in (("concentrate", "production"), ("refined", "refined")):
+        hh = sd.hhi(which)[["mineral", "year", "hhi_named_only"]].rename(columns={"hhi_named_only": "hhi"})
+        hh = asof(t, hh, ["mineral"], sd.method.max_lag).rename(columns={"data_year": "hhi_year"})
+        h.append(hh.assign(stage=stage, hhi_basis=STAGE_PRODUCTION[stage]))
     h = pd.concat(h, ignore_index=True)
     mine = h[h["stage"] == "concentrate"].drop(columns="stage")
     r = summ.merge(h, on=["mineral", "stage", "year"], how="left")
     fb = r["hhi"].isna() & (r["stage"] == "refined")
-    r = r.merge(mine.rename(columns={"hhi": "hhi_mine", "hhi_basis": "basis_mine"}), on=["mineral", "year"],
-                how="left")
+    r = r.merge(mine.rename(columns={"hhi": "hhi_mine", "hhi_basis": "basis_mine", "hhi_year": "year_mine"}),
+                on=["mineral", "year"], how="left")
     r.loc[fb, "hhi"] = r.loc[fb, "hhi_mine"]
+    r.loc[fb, "hhi_year"] = r.loc[fb, "year_mine"]
     r.loc[fb, "hhi_basis"] = r.loc[fb, "basis_mine"].where(r.loc[fb, "hhi_mine"].notna())
-    pr = pr.rename(columns={"importer": "country"})
-    pr = pr.merge(ent.rename(columns={"importer": "country"}), on="country")
-    pr = pr.groupby(["entity", "mineral", "stage", "year"], as_index=False)[["value_v", "value_q"]].sum()
-    pr["price"] = pr["value_v"] / pr["value_q"]    # kUSD/t = USD/kg of the stage's codes
-    r = r.merge(pr.rename(columns={"entity": "country"})[["country", "mineral", "stage", "year", "price"]],
-                on=["country", "mineral", "stage", "year"], how="left")
+    # price: kUSD/t of product over the flows reporting both quantity and value
+    f = sd.flows(members, stages=DEFAULT_STAGES)
+    f = f[f["year"].isin(years) & ~f["q_imputed"] & ~f["v_imputed"] & (f["q"] > 0)]
+    ent = pd.DataFrame([(k, x) for k, v in ents.items() for x in v], columns=["country", "importer"])
+    pr = f.merge(ent, on="importer").groupby(["country", "mineral", "stage", "year"], as_index=False)[["v", "q"]].sum()
+    pr["price"] = pr["v"] / pr["q"]
+    r = r.merge(pr[["country", "mineral", "stage", "year", "price"]], on=["country", "mineral", "stage", "year"],
+                how="left")
     r["score"] = r["hhi"] * r["import_risk"]
     r["cf"] = r["score"] * r["price"] / CU_REFERENCE
-    r["note"] = np.where(fb & r["hhi"].notna(), "no refined production by country held: mine-production HHI", "")
-    r["note"] = r["note"].where(r["hhi"].notna(), "no production by country held for this stage")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r["domestic_share"] = r["domestic_p"] / (r["domestic_p"] + r["imports"])
+    note = np.where(fb & r["hhi"].notna(), "no refined production by country held: mine-production HHI", "")
+    note = pd.Series(note, index=r.index).where(r["hhi"].notna(), "no production by country held for this stage")
+    lagged = r["hhi_year"].notna() & (r["hhi_year"] != r["year"])
+    yr = r["hhi_year"].map(lambda v: f"production of {int(v)}" if pd.notna(v) else "")
+    note = note.where(~lagged, (note + "; ").where(note != "", "") + yr)
+    val = r["basis"].eq("value")
+    r["note"] = note.where(~val, (note + "; ").where(note != "", "") + "shares of import value (USD)")
     return r[DEFAULT_COLUMNS].sort_values(["country", "mineral", "stage", "year"]).reset_index(drop=True)
 
 
@@ -459,7 +489,7 @@ def changes(country: str = "JPN", years: Iterable[int] = (2022,), *, raw: str | 
     out = c.merge(mats[["material", "mineral", "stages", "stages_mixed"]], on="material", how="left")
     out = out.merge(z, on=["material", "year"], how="left")
     out = out.merge(dft[["mineral", "stage", "year", "score", "import_risk", "hhi", "hhi_basis",
-                         "missing_g_share"]],
+                         "missing_g_share", "basis"]],
                     on=["mineral", "year"], how="left", suffixes=("_compat", "_default"))
     # pair each compat material with the default stages its own codes belong to
     same = [isinstance(st, str) and isinstance(sts, list) and st in sts
@@ -477,6 +507,9 @@ def changes(country: str = "JPN", years: Iterable[int] = (2022,), *, raw: str | 
             why.append(f"compat adds codes of stages {', '.join(r.stages)}; default keeps {r.stage} only")
         if isinstance(r.hhi_basis, str) and r.hhi_basis == "refined_production":
             why.append("refined-production HHI for the refined stage (compat: WMD sheet)")
+        if isinstance(r.basis, str) and r.basis == "value":
+            why.append("default weighs partners by import value (the codes have no contained-element "
+                       "conversion; compat adds gross tonnes)")
         if not isinstance(r.stage, str):
             why.append("no catalogue mineral/stage with imports in the shipped data")
         reasons.append("; ".join(why) or "same method; data editions differ")
