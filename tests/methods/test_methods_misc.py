@@ -58,7 +58,7 @@ def test_uncertainty_reproducible_and_bounded():
 
 
 def test_sobol_recovers_inert_factor():
-    d = uncertainty._Data("JPN", 2022)
+    d = uncertainty.Model("JPN", 2022)
     s = uncertainty.sobol(d, np.random.default_rng(3), n=128).set_index("factor")
     assert s.loc["governance", "ST"] == 0.0            # PV only held: pv and mean coincide
     assert s["ST"].max() > 0.0
@@ -108,3 +108,15 @@ def test_cli_bad_years_and_draws_are_clear_errors(args, needle):
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 2 and needle in res.output, res.output
     assert "Traceback" not in res.output
+
+
+def test_company_reads_the_supply_layer():
+    # cobalt 2022 world mine production (WMD, t Co, named producers): Σ P² / (Σ P)² = 0.492897
+    # (DRC 115,371 t of 166,030 t); the mix 60 % COD + 40 % FIN.
+    from critmin.supply import SupplyData
+
+    sd = SupplyData(minerals=["cobalt", "lithium"])
+    r = company.assess_company(DATA / "company_imports.csv", supply=sd).set_index("mineral")
+    assert r.loc["cobalt", "hhi"] == pytest.approx(0.4928971158, rel=1e-9)
+    g = sd.governance([2022]).set_index("country")["g"]
+    assert r.loc["cobalt", "import_risk"] == pytest.approx(0.6 * g["COD"] + 0.4 * g["FIN"], rel=1e-12)

@@ -66,7 +66,8 @@ def _latest(country: str) -> int:
 
 def register(app: typer.Typer) -> None:
     @app.command("compare")
-    def compare_cmd(country: str = typer.Option("JPN", help="importing country (ISO3)"),
+    def compare_cmd(country: str = typer.Option("JPN", help="importing country (ISO3), or EU27 (the 27 EU Member "
+                                                            "States pooled, intra-EU trade excluded)"),
                     year: Optional[int] = typer.Option(None, help="year of the side-by-side table (default: the "
                                                                   "last of --years, else the latest year with "
                                                                   "trade data, as in assess)"),
@@ -79,23 +80,24 @@ def register(app: typer.Typer) -> None:
                     format: str = typer.Option("table", "--format", help="table or json")) -> None:
         """METI six, EU CRM supply risk and GeoPolRisk per mineral: score, rank and why they disagree."""
         from ..catalogue import check_mineral
-        from ..countries import check_iso3
         from ..errors import CritminError
-        from ..methods.compare import RECORD_COLUMNS, compare, series
+        from ..methods.compare import RECORD_COLUMNS, compare, importer, latest_year, series
+        from ..supply import SupplyData
 
         ser = None
         try:
-            country = check_iso3(country)
+            country = importer(country)[0]
             yrs = _years(years) if years else None
             if year is None:
-                year = max(yrs) if yrs else _latest(country)
+                year = max(yrs) if yrs else latest_year(country)
             mins = [check_mineral(m) for m in mineral] if mineral else None
             with spinner(format != "json") as prog:
                 task = prog.add_task(f"three methods, {country} {year}", total=None)
-                r = compare(country, year)
+                sd = SupplyData()      # one supply data under the three methods and the series
+                r = compare(country, year, supply=sd)
                 if yrs or out is not None:
                     prog.update(task, description=f"series over {len(yrs or [year])} years")
-                    ser = series(country, yrs or [year], mins)
+                    ser = series(country, yrs or [year], mins, supply=sd)
                 if out is not None:
                     from ..methods.report import write_compare
 
@@ -178,10 +180,12 @@ def register(app: typer.Typer) -> None:
         elif format == "csv":
             typer.echo(r[cols].to_csv(index=False), nl=False)
         else:
-            show = [c for c in cols if c not in ("note", "reason")] if not changes else \
+            show = [c for c in cols if c not in ("note", "reason", "hhi_basis", "domestic_p", "imports")] \
+                if not changes else \
                 ["country", "material", "stage", "year", "score_compat", "score_default", "delta", "reason"]
             _table(r, f"GeoPolRisk ({compat or ('changes vs ' + gp.COMPAT if changes else 'default mode')}), "
-                      f"by {key}", show, {c: "{:.4g}" for c in show if r[c].dtype.kind == "f"})
+                      f"by {key}", show, {c: "{:.4g}" for c in show if r[c].dtype.kind == "f"}
+                   | {c: "{:.0f}" for c in ("hhi_year",) if c in show})
 
     @app.command("uncertainty")
     def uncertainty_cmd(country: str = typer.Option("JPN", help="importing country (ISO3)"),
@@ -201,7 +205,8 @@ def register(app: typer.Typer) -> None:
                         out: Optional[Path] = typer.Option(None, "--out", help="write a self-contained HTML "
                                                                                "report"),
                         format: str = typer.Option("table", "--format", help="table or json")) -> None:
-        """Monte Carlo over WGI errors, data ranges and method choices: score bands, rank stability, P(top tier)."""
+        """Monte Carlo around the assessment (its central draw = `assess`): WGI errors, data ranges and method
+        choices → score bands, rank stability, P(top tier)."""
         from ..catalogue import check_mineral
         from ..countries import check_iso3
         from ..errors import CritminError
@@ -218,15 +223,12 @@ def register(app: typer.Typer) -> None:
                           sobol_engine=sobol_engine)
                 s = res["summary"]
                 if out is not None:
-                    from ..assessment import assess
                     from ..methods.report import write_uncertainty
                     from ..methods.uncertainty import method_bands
 
-                    shown = mins or s["mineral"].tolist()
-                    base = assess(country, year, [m for m in shown if m in set(s["mineral"])] or None,
-                                  detail=False).records
+                    base = res["model"].assessment.records          # the central draw: the assessment
                     prog.update(task, description="ranges over method choices for the other radar axes")
-                    mb = method_bands(country, year)
+                    mb = method_bands(country, year, model=res["model"])
                     prog.update(task, description="writing the report")
                     write_uncertainty(out, res, base[["mineral", "indicator", "score"]], country, year, mins,
                                       top=top, method_bands=mb)
@@ -238,6 +240,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"report written to {out}", err=True)
         if format == "json":
             typer.echo(json.dumps({"country": country, "year": year, "draws": draws, "seed": seed,
+                                   "method": res["model"].method.as_dict(),
+                                   "central": "the assessment (critmin assess): base_score and base_rank",
                                    "records": _records(s, list(s.columns)),
                                    "sobol": _records(res["sobol"], list(res["sobol"].columns))
                                    if res.get("sobol") is not None else [],

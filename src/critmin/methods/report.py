@@ -24,7 +24,7 @@ METHOD_LABELS = {"meti": "METI six (mean score)", "eu_crm": "EU CRM supply risk 
                  "geopolrisk": "GeoPolRisk score"}
 METHOD_COLORS = {"meti": "#c0392b", "eu_crm": "#2c6e9b", "geopolrisk": "#27865f"}
 SOBOL_LABELS = {"wgi": "WGI estimate errors", "trade": "trade quantities", "production": "production quantities",
-                "normalisation": "normalisation", "window": "window (1 or 3 years)",
+                "reserves": "reserve quantities", "normalisation": "normalisation", "window": "window (1 or 3 years)",
                 "governance": "governance index", "variant": "import-stability variant",
                 "missing_wgi": "partners without WGI"}
 
@@ -141,7 +141,8 @@ def render_uncertainty(res: dict, base: pd.DataFrame, country: str, year: int,
     """HTML of :func:`critmin.methods.uncertainty.run` output.
 
     ``base``: the assessment's records (``mineral, indicator, score``) for the same country and
-    year, drawn as the base outline and used on the axes the model does not sample.
+    year (the model's central draw, ``res["model"].assessment``), drawn as the base outline and
+    used on the axes the model does not sample.
     ``minerals``: the minerals that get a radar (default all the model ranks).
     ``method_bands``: :func:`critmin.methods.uncertainty.method_bands` for the same country and
     year; its range (min–max over the method choices) is drawn on the axes the model does not
@@ -157,17 +158,20 @@ def render_uncertainty(res: dict, base: pd.DataFrame, country: str, year: int,
     figs: dict[str, dict] = {}
     body = []
     body.append(
-        "<section id='about'><h2>What is drawn</h2><p class='small'>The Monte Carlo model ranks the minerals "
-        "on ½·production concentration + ½·import stability of the traded stage, with uncertain inputs (WGI "
-        "estimate errors, trade and production quantities) and method choices (normalisation, window, "
-        "import-stability variant, partners without WGI). It samples two of the six METI indicators only: "
-        "<b>production concentration</b> and <b>import stability</b> of the stage the mineral is imported at "
-        "(of concentrate and refined, the one with the larger import value); these axes are marked * and show the "
-        "5 %–95 % band and median of that indicator scored on the assessment's own anchors. The other four "
-        "indicators (reserve concentration, the other import stage, price volatility, secondary supply) are not "
-        "in the model: where the report was given the method-choice ranges their axes (marked †) show the "
-        "min–max of the assessment's score over the method choices of that indicator, otherwise the band "
-        "collapses to the base score. The base outline is the "
+        "<section id='about'><h2>What is drawn</h2><p class='small'>The Monte Carlo model is the assessment "
+        "(<code>critmin assess</code>) drawn many times: each mineral's risk is the mean of its six METI indicator "
+        "scores, minerals with at least four of six scored ranked first, on the same supply data, anchors, "
+        "normalisation and 'Other countries' rule as the assessment. Its central draw (no noise, default method) "
+        "is the assessment itself: the base rank and base score below are the assessment's. Each draw perturbs "
+        "the inputs of four indicators — <b>reserve concentration</b>, <b>production concentration</b> (each "
+        "country's quantity), <b>import stability of concentrate and of refined</b> products (each import flow, "
+        "domestic production, and each partner's WGI estimate within its published standard error) — and draws "
+        "the method choices (normalisation anchors / minmax / percentile, window 1 / 3 years, governance "
+        "index, import-stability variant, partners without WGI). These axes are marked * and show the 5 %–95 % "
+        "band and median of that indicator scored on the assessment's own anchors. Price volatility and "
+        "secondary supply keep the assessment's value in every draw; where the report was given the "
+        "method-choice ranges their axes (marked †) show the min–max of the assessment's score over the method "
+        "choices of that indicator, otherwise the band collapses to the base score. The base outline is the "
         f"assessment's score (default method); an axis marked (n/a) has no base score and is drawn at 0. "
         f"Draws: {int(res.get('draws', 0)):,}; seed {res.get('seed')}; "
         + (f"Sobol engine: {html.escape(str(engine))}" if engine else "Sobol indices: not computed (--no-sobol)")
@@ -177,14 +181,15 @@ def render_uncertainty(res: dict, base: pd.DataFrame, country: str, year: int,
     # -- rank stability ---------------------------------------------------------------------------
     body.append(f"<section id='ranks'><h2>Rank stability (rank 1 = highest risk; top tier = rank ≤ {top})</h2>"
                 "<table class='sortable' id='rank-table'><thead><tr><th>mineral</th><th>base rank</th>"
-                "<th>rank p05</th><th>rank p50</th><th>rank p95</th><th>P(top tier)</th><th>score p05</th>"
-                "<th>score p50</th><th>score p95</th></tr></thead><tbody>")
+                "<th>rank p05</th><th>rank p50</th><th>rank p95</th><th>P(top tier)</th><th>base score</th>"
+                "<th>score p05</th><th>score p50</th><th>score p95</th></tr></thead><tbody>")
     for r in summ.itertuples(index=False):
         body.append(f"<tr><td data-v='{html.escape(r.mineral)}'><a href='#u-{html.escape(r.mineral)}'>"
                     f"{html.escape(_name(r.mineral))}</a></td>"
                     f"<td class='num'>{int(r.base_rank)}</td><td class='num'>{_fmt(r.rank_p05, 0)}</td>"
                     f"<td class='num'>{_fmt(r.rank_p50, 0)}</td><td class='num'>{_fmt(r.rank_p95, 0)}</td>"
-                    f"<td class='num'>{_fmt(r.p_top, 2)}</td><td class='num'>{_fmt(r.p05)}</td>"
+                    f"<td class='num'>{_fmt(r.p_top, 2)}</td><td class='num'>{_fmt(r.base_score)}</td>"
+                    f"<td class='num'>{_fmt(r.p05)}</td>"
                     f"<td class='num'>{_fmt(r.p50)}</td><td class='num'>{_fmt(r.p95)}</td></tr>")
     body.append("</tbody></table></section>")
     # -- Sobol ------------------------------------------------------------------------------------

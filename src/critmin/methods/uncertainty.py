@@ -1,234 +1,465 @@
 """Uncertainty of the supply-risk ranking: Monte Carlo over inputs and method choices, and Sobol indices.
 
-Model (per mineral m, for one importer and year; every draw all minerals at once, in NumPy)::
+The model is the assessment itself (:func:`critmin.assessment.assess`), drawn many times. It reads
+the same :class:`~critmin.supply.SupplyData` as the assessment — picked production and reserves
+(``SupplyData.hhi`` under the method's residual rule), import weights and domestic production on
+one basis (``SupplyData.import_weights``), governance (``SupplyData.governance``) — and scores
+through :mod:`critmin.indicators.normalise` with the assessment's anchors and normalisation names
+(``Method.normalisation``: ``anchors``, ``minmax``, ``percentile``). Per mineral m, for one
+importer and year (every draw all minerals at once, in NumPy)::
 
-    risk_m = ½ · N(HHI_P,m) + ½ · N(IS_m)
+    risk_m = mean of the six indicator scores (as ``Assessment.rank()``; minerals with ≥ 4 of 6
+             scored ranked first)
 
-* ``HHI_P`` production concentration (mine production, WMD > USGS > BGS as in the assessment);
-* ``IS`` import stability of the mineral's traded stage (of concentrate and refined, the one with
-  the larger import value: :func:`traded_stage`), domestic production counted as a secure source, in one of
-  three variants (``weighted_hhi`` Σs²g, ``product`` HHI_M·Σsg, ``geopolrisk`` Σgq/(p+Σq));
-* ``N`` the normalisation across the minerals.
+The **central draw** (no noise, the method's own choices) is the assessment: every indicator
+value and score, the mean and the rank equal ``assess(country, year)``'s (tested).
 
-Uncertain inputs (continuous): WGI estimates ~ Normal(estimate, WGI standard error) → g;
-trade quantities and production quantities × LogNormal(0, σ) (σ = 0.10 and 0.05: declared
-ranges of BACI mirror gaps and WMD estimates, ``TRADE_SIGMA`` / ``PROD_SIGMA``).
-Method choices (discrete, equally likely): normalisation {anchors (raw 0–1), minmax, percentile},
-window {1, 3 years pooled}, governance index {pv, mean} (identical while only PV is held — its
-Sobol index is then 0, as it should be), import-stability variant {3}, and partners without WGI
-{worst g = 1, neutral g = 0.5}.
+Sampled (drawn anew each draw) — the four indicators built from quantities by country:
 
-Radar bands for the other four indicators: :func:`method_bands` recomputes the assessment over each
-indicator's method choices (:data:`METHOD_FAMILIES`: residual rule for the concentrations,
-import-stability variant × partners without WGI for the import indicators, the volatility measure)
-and gives per (mineral, indicator) the min, median and max score — a range over choices, no data noise.
+* ``reserve_concentration`` and ``production_concentration``: the HHI of the data year the
+  assessment picked, with each country's (and the 'Other countries' residual's and the world
+  total's) quantity × LogNormal(0, σ) — σ = :data:`RESERVE_SIGMA`, :data:`PROD_SIGMA` — and the
+  residual rule of the method (default ``split``, as the assessment);
+* ``import_concentrate`` and ``import_refined``: each import flow × LogNormal(0,
+  :data:`TRADE_SIGMA`), domestic production × LogNormal(0, :data:`PROD_SIGMA`), and each partner's
+  WGI estimate + Normal(0, its published standard error) → g (one error per country and year,
+  shared by every mineral and stage it supplies).
+
+The σ are declared assumptions of this model (the data publish no error ranges), not measured
+figures; the WGI standard errors are published with the estimates.
+
+Not sampled: ``price_volatility`` and ``secondary_supply`` keep the assessment's value (their
+method-choice range is :func:`method_bands`); they still enter the mean and the relative
+normalisations.
+
+Method choices (discrete, equally likely; level 0 is the default :class:`~critmin.method.Method`):
+normalisation {anchors, minmax, percentile} (``critmin.indicators.normalise``), window {1, 3
+years pooled}, governance index {pv, mean} (identical while only PV is held — its Sobol index is
+then 0, as it should be), import-stability variant {weighted_hhi, product, geopolrisk}, and
+partners without WGI {worst g = 1, neutral g = 0.5}. At zero noise each choice gives the
+assessment run with that choice (tested).
 
 Outputs: per mineral the score distribution (mean, 5/50/95 %), rank (median, 5–95 %), and the
-probability of being in the top tier (rank ≤ ``top``). Global sensitivity: first-order (Saltelli
-2010) and total (Jansen 1999) Sobol indices of the ranking's distance to the base ranking
-(1 − Spearman ρ) to each factor group. With SALib installed (``pip install salib``) its
-Saltelli design on a scrambled Sobol' sequence (``SALib.sample.sobol``) and ``SALib.analyze.sobol``
-(with bootstrap confidence intervals) are used; without it, a plain Monte Carlo A/B/AB design in
-NumPy with the same estimators (``engine`` says which ran). Reproducible: one
-``numpy.random.Generator(seed)`` drives everything.
+probability of being in the top tier (rank ≤ ``top``); per (mineral, sampled indicator) the score
+band on the assessment's anchors. Global sensitivity: first-order (Saltelli 2010) and total
+(Jansen 1999) Sobol indices of the ranking's distance to the central ranking (1 − Spearman ρ) to
+each factor group. With SALib installed (``pip install salib``) its Saltelli design on a
+scrambled Sobol' sequence (``SALib.sample.sobol``) and ``SALib.analyze.sobol`` (with bootstrap
+confidence intervals) are used; without it, a plain Monte Carlo A/B/AB design in NumPy with the
+same estimators (``engine`` says which ran). Reproducible: one ``numpy.random.Generator(seed)``
+drives everything.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from ..diagnosis import INDICATORS
+from ..errors import DataValidationError
+from ..indicators import concentration, governance, import_stability, normalise
+from ..method import Method
+from ..schema import OTHER, WORLD
+from ..supply import SupplyData, asof, check_years, latest_year
+
 TRADE_SIGMA = 0.10
 PROD_SIGMA = 0.05
-FACTORS = ("wgi", "trade", "production", "normalisation", "window", "governance", "variant", "missing_wgi")
-NORMALISATIONS = ("anchors", "minmax", "percentile")
-VARIANTS = ("weighted_hhi", "product", "geopolrisk")
+RESERVE_SIGMA = 0.10
+#: the indicators the model samples; the other two keep the assessment's value
+SAMPLED = ("reserve_concentration", "production_concentration", "import_concentrate", "import_refined")
+FIXED = tuple(i for i in INDICATORS if i not in SAMPLED)
+STAGES = {"import_concentrate": "concentrate", "import_refined": "refined"}
+NORMALISATIONS = normalise.METHODS
+VARIANTS = import_stability.VARIANTS
+WINDOWS = (1, 3)
+MISSING = ("worst", "neutral")
+#: the discrete method choices: name → (Method field, levels)
+CHOICES = {"normalisation": ("normalisation", NORMALISATIONS), "window": ("window", WINDOWS),
+           "governance": ("governance", governance.INDICES), "variant": ("import_variant", VARIANTS),
+           "missing_wgi": ("missing_governance", MISSING)}
+CHOICE_LEVELS = {k: len(v[1]) for k, v in CHOICES.items()}
+CHOICE_COL = {k: i for i, k in enumerate(CHOICES)}
+NOISE = ("wgi", "trade", "production", "reserves")
+FACTORS = NOISE + tuple(CHOICES)
+SOBOL_COLUMNS = ["factor", "S1", "ST", "S1_conf", "ST_conf"]
+_CONC = {"reserve_concentration": "reserves", "production_concentration": "production"}
 
 
-def traded_stage(flows: pd.DataFrame) -> pd.Series:
-    """Per mineral the stage the importer is exposed at: of ``concentrate`` and ``refined``, the
-    one with the larger import value (USD, comparable across stages, unlike gross tonnes);
-    minerals without any value compare quantities; a tie goes to concentrate.
+def choice_method(choice, base: Method | None = None) -> Method:
+    """The :class:`Method` of one row of discrete choices (level indices in :data:`CHOICES` order).
 
-    >>> f = pd.DataFrame({"mineral": ["copper"] * 2, "stage": ["concentrate", "refined"],
-    ...                   "v": [9.0e6, 2.0e3], "q": [3.0e6, 250.0]})
-    >>> traded_stage(f).to_dict()
-    {'copper': 'concentrate'}
+    >>> choice_method([1, 0, 0, 2, 1]).normalisation, choice_method([1, 0, 0, 2, 1]).import_variant
+    ('minmax', 'geopolrisk')
     """
-    f = flows[flows["stage"].isin(["concentrate", "refined"])]
-    if f.empty:
-        return pd.Series(dtype=object)
-    val = f.groupby(["mineral", "stage"])["v"].sum(min_count=1).unstack().reindex(columns=["concentrate",
-                                                                                           "refined"])
-    qty = f.groupby(["mineral", "stage"])["q"].sum(min_count=1).unstack().reindex(columns=["concentrate",
-                                                                                           "refined"])
-    by = val.where(val.notna().any(axis=1), qty, axis=0).fillna(0.0)
-    return pd.Series(np.where(by["refined"] > by["concentrate"], "refined", "concentrate"), index=by.index)
+    kw = {field: levels[int(c)] for (field, levels), c in zip(CHOICES.values(), choice)}
+    return Method(**{**(base or Method()).as_dict(), **kw})
 
 
-class _Data:
-    """Flattened (mineral × partner) and (mineral × producer) arrays for both windows."""
-
-    def __init__(self, country: str, year: int, store=None) -> None:
-        from ..assessment import PRODUCTION_PRIORITY, _domestic, _pick_source
-        from ..catalogue import mineral_ids
-        from ..indicators import governance, import_stability
-        from ..store import default_store
-
-        store = store or default_store()
-        mins = mineral_ids()
-        raw = store.trade_flows(minerals=mins, importers=[country])
-        fl = import_stability.prepare_trade(raw)
-        fl = fl[fl["year"].between(year - 2, year)]
-        stage = traded_stage(raw[raw["year"].between(year - 2, year)])
-        fl = fl[fl["stage"] == fl["mineral"].map(stage)]
-        prod = store.load("mine_production", minerals=mins, variables=["quantity"])
-        prod = _pick_source(prod[np.isfinite(prod["value"]) & ~prod["country"].isin(["WLD", "OTH"])],
-                            PRODUCTION_PRIORITY)
-        prod = prod[prod["year"].between(year - 5, year)]
-        latest = prod.groupby("mineral")["year"].transform("max")
-        prod = prod[prod["year"] > latest - 3]
-        minerals = sorted(set(fl["mineral"]) & set(prod["mineral"]))
-        self.minerals = minerals
-        #: the traded stage whose import-stability indicator the model samples, per mineral
-        self.stage = stage.reindex(minerals)
-        g = governance.scores(store.load("governance"), years=list(range(year - 2, year + 1)))
-        dom = _domestic(store, [country], minerals)
-        self.tables = {}
-        for w in (1, 3):
-            f = fl[fl["year"] > year - w] if w > 1 else fl[fl["year"] == fl.groupby("mineral")["year"].transform("max")]
-            f = f[f["mineral"].isin(minerals)].groupby(["mineral", "exporter"], as_index=False)["q"].sum()
-            gl = g[g["year"] == year].set_index("country")
-            f["wgi"] = f["exporter"].map(gl["wgi"])
-            f["wgi_se"] = f["exporter"].map(gl["g_se"] * 5.0).fillna(0.0)   # WGI standard error
-            f = f.sort_values(["mineral", "exporter"]).reset_index(drop=True)
-            p = prod[prod["mineral"].isin(minerals)]
-            p = p[p["year"] > p.groupby("mineral")["year"].transform("max") - w]
-            p = p.groupby(["mineral", "country"], as_index=False)["value"].sum().sort_values(["mineral", "country"])
-            d = dom[dom["mineral"].isin(minerals)]
-            d = d[d["stage"] == d["mineral"].map(stage)]
-            d = d[d["year"] > year - w].groupby("mineral")["p"].sum().reindex(minerals).fillna(0.0)
-            self.tables[w] = {
-                "m_idx": f["mineral"].map({m: i for i, m in enumerate(minerals)}).to_numpy(),
-                "q": f["q"].to_numpy(float), "wgi": f["wgi"].to_numpy(float),
-                "wgi_se": f["wgi_se"].to_numpy(float),
-                "p_idx": p["mineral"].map({m: i for i, m in enumerate(minerals)}).to_numpy(),
-                "p": p["value"].to_numpy(float), "dom": d.to_numpy(float)}
-        # noise dimensions: the union (window 3 ⊇ window 1 partners is not guaranteed) → per window
-        self.n_pairs = max(len(t["q"]) for t in self.tables.values())
-        self.n_prod = max(len(t["p"]) for t in self.tables.values())
+def _segments(rows: np.ndarray, k: int) -> dict:
+    """Segment layout of rows sorted by mineral index: the first row of each mineral present."""
+    rows = np.asarray(rows, int)
+    starts = np.flatnonzero(np.r_[True, np.diff(rows) != 0]) if len(rows) else np.array([], int)
+    has = np.zeros(k, bool)
+    has[rows] = True
+    return {"starts": starts, "seg_m": rows[starts] if len(rows) else np.array([], int), "has": has, "k": k}
 
 
-def _parts(d: _Data, z_wgi, z_trade, z_prod, choice) -> tuple[np.ndarray, np.ndarray]:
-    """Raw ``HHI_P`` and ``IS`` (draws × minerals) before normalisation, for the drawn choices."""
-    n, k = z_wgi.shape[0], len(d.minerals)
-    hh, iv = np.full((n, k), np.nan), np.full((n, k), np.nan)
-    for w_i, w in enumerate((1, 3)):
-        rows = np.flatnonzero(choice[:, 1] == w_i)
-        if not len(rows):
-            continue
-        t = d.tables[w]
-        npair, nprod = len(t["q"]), len(t["p"])
-        wgi = t["wgi"][None, :] + z_wgi[rows, :npair] * t["wgi_se"][None, :]
-        g = np.clip((2.5 - wgi) / 5.0, 0.0, 1.0)
-        miss = np.isnan(t["wgi"])
-        g[:, miss] = np.where(choice[rows, 4:5] == 0, 1.0, 0.5)
-        q = t["q"][None, :] * np.exp(TRADE_SIGMA * z_trade[rows, :npair])
-        p = t["p"][None, :] * np.exp(PROD_SIGMA * z_prod[rows, :nprod])
-        ind = np.zeros((npair, k))
-        ind[np.arange(npair), t["m_idx"]] = 1.0
-        indp = np.zeros((nprod, k))
-        indp[np.arange(nprod), t["p_idx"]] = 1.0
-        ptot = p @ indp
-        hhi_p = (p ** 2) @ indp / np.where(ptot > 0, ptot, np.nan) ** 2
-        dom = t["dom"][None, :]
-        qt = q @ ind + dom
-        s = q / (qt @ ind.T)
-        sd = dom / qt
-        var = choice[rows, 3]
-        v_w = (s ** 2 * g) @ ind                                          # weighted_hhi (domestic g = 0)
-        v_p = ((s ** 2) @ ind + sd ** 2) * ((s * g) @ ind)                # product
-        v_g = (q * g) @ ind / qt                                          # geopolrisk
-        hh[rows] = hhi_p
-        iv[rows] = np.where(var[:, None] == 0, v_w, np.where(var[:, None] == 1, v_p, v_g))
-    return hh, iv
-
-
-def _evaluate(d: _Data, z_wgi, z_trade, z_prod, choice) -> np.ndarray:
-    """Risk scores (draws × minerals) for standard-normal noise blocks and discrete choices.
-
-    ``choice``: int array (draws × 5): normalisation, window, governance, variant, missing.
-    """
-    hh, iv = _parts(d, z_wgi, z_trade, z_prod, choice)
-    out = np.empty_like(hh)
-    for w_i in (0, 1):
-        rows = np.flatnonzero(choice[:, 1] == w_i)
-        if len(rows):
-            out[rows] = 0.5 * _normalise(hh[rows], choice[rows, 0]) + 0.5 * _normalise(iv[rows], choice[rows, 0])
+def _segsum(x: np.ndarray, seg: dict) -> np.ndarray:
+    """Per-mineral sums (draws × minerals) of row values (draws × rows); 0 where a mineral has no row."""
+    out = np.zeros((x.shape[0], seg["k"]))
+    if len(seg["starts"]):
+        out[:, seg["seg_m"]] = np.add.reduceat(x, seg["starts"], axis=1)
     return out
 
 
-def indicator_scores(hhi_p: np.ndarray, isv: np.ndarray, variant: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The sampled raw values on the assessment's own 0–1 scale (its anchors; ``variant`` per draw).
+class Model:
+    """The assessment of one importer and year as arrays the Monte Carlo draws can perturb.
 
-    >>> h, i = indicator_scores(np.array([[0.25]]), np.array([[0.125]]), np.array([0]))
-    >>> float(h[0, 0]), float(i[0, 0])
-    (0.5, 0.5)
+    Built from one :class:`~critmin.supply.SupplyData` (default: the shipped data under the
+    default :class:`~critmin.method.Method`); ``assessment`` is ``assess(country, year)`` on
+    that same supply data, and ``evaluate`` at zero noise with :attr:`base_choice` reproduces it.
     """
-    from ..indicators.normalise import ANCHORS, VARIANT_ANCHORS, by_anchors
 
-    h = np.asarray(by_anchors(hhi_p.ravel(), ANCHORS["production_concentration"]), float).reshape(hhi_p.shape)
-    i = np.full(isv.shape, np.nan)
-    for v_i, v in enumerate(VARIANTS):
-        rows = np.flatnonzero(np.asarray(variant) == v_i)
-        if len(rows):
-            i[rows] = np.asarray(by_anchors(isv[rows].ravel(), VARIANT_ANCHORS[v]), float).reshape(isv[rows].shape)
-    return np.where(np.isnan(hhi_p), np.nan, h), np.where(np.isnan(isv), np.nan, i)
+    def __init__(self, country: str, year: int | None = None, *, supply: SupplyData | None = None,
+                 store=None) -> None:
+        from ..assessment import assess, score_records
+
+        sd = supply if supply is not None else SupplyData(store, None, Method())
+        m = sd.method
+        self.method, self.supply, self.country = m, sd, country
+        self.year = int(year) if year is not None else latest_year(sd.source, country)
+        self.base_choice = np.zeros(len(CHOICES), dtype=int)
+        for i, (field, levels) in enumerate(CHOICES.values()):
+            v = getattr(m, field)
+            if v not in levels:
+                raise DataValidationError(f"the uncertainty model varies {field} over {list(levels)}",
+                                          field=field, found=v, expected=f"one of {list(levels)}")
+            self.base_choice[i] = levels.index(v)
+        a = assess(country, self.year, method=m, supply=sd, detail=False)
+        self.assessment = a
+        recs = a.records
+        self.minerals = sorted(recs["mineral"].unique().tolist())
+        k = len(self.minerals)
+        pos = {mn: i for i, mn in enumerate(self.minerals)}
+        # fixed indicators: their score under each normalisation (no draw changes them)
+        fx = recs[recs["indicator"].isin(FIXED)]
+        self.fixed = np.full((len(NORMALISATIONS), k, len(FIXED)), np.nan)
+        for n_i, norm in enumerate(NORMALISATIONS):
+            sc = score_records(fx, Method(**{**m.as_dict(), "normalisation": norm}))
+            for j, ind in enumerate(FIXED):
+                sel = fx["indicator"] == ind
+                self.fixed[n_i, fx.loc[sel, "mineral"].map(pos).to_numpy(), j] = sc[sel].to_numpy(float)
+        # sampled indicators: one table per window
+        self.tables: dict[int, dict] = {}
+        wgi_keys: dict[tuple, int] = {}
+        for w in WINDOWS:
+            t: dict = {}
+            for ind, which in _CONC.items():
+                t[ind] = self._concentration(ind, which, w if ind == "production_concentration" else 1)
+            gyears = sorted(set(range(self.year - w - m.max_lag, self.year + 1)))
+            fl, dom = sd.import_weights([country])
+            fl = fl[fl["mineral"].isin(self.minerals) & (fl["year"] >= self.year - w - m.max_lag)]
+            g = sd.governance(gyears)                    # the method's index (as the assessment)
+            gov = {ix: g if ix == m.governance else governance.scores(sd.gov_obs, index=ix, years=gyears)
+                   for ix in governance.INDICES}
+            summ, shares = import_stability.import_risk(
+                fl, g, variant="weighted_hhi", missing="worst", window=w,
+                domestic=dom if len(dom) else None, domestic_rule=m.domestic)
+            for ind, stage in STAGES.items():
+                t[ind] = self._imports(summ, shares, stage, gov["pv"], gov["mean"], wgi_keys)
+            self.tables[w] = t
+        self.n_wgi = len(wgi_keys)
+        self.wgi_keys = list(wgi_keys)
+        dims = {"trade": [t[i]["n"] for t in self.tables.values() for i in STAGES],
+                "production": [t["production_concentration"]["n"] for t in self.tables.values()],
+                "reserves": [t["reserve_concentration"]["n"] for t in self.tables.values()]}
+        self.dims = {"wgi": max(self.n_wgi, 1)} | {f: max(max(v), 1) for f, v in dims.items()}
+
+    # -- table builders --------------------------------------------------------------------------
+    def _concentration(self, ind: str, which: str, window: int) -> dict:
+        """Rows (named countries pooled over the window, the residual, the world total) of the
+        data year the assessment picks for each mineral."""
+        m, k = self.method, len(self.minerals)
+        pos = {mn: i for i, mn in enumerate(self.minerals)}
+        lag = m.max_lag + 2 if ind == "reserve_concentration" else m.max_lag
+        table = self.supply.hhi(which, window=window)
+        hit = asof(pd.DataFrame({"year": self.year, "mineral": self.minerals}),
+                   table[["mineral", "year", "hhi"]], ["mineral"], lag)
+        obs = {"production": self.supply.production_obs, "reserves": self.supply.reserves_obs}[which]
+        d = concentration.pool_window(obs, window) if window > 1 else obs
+        d = d[["mineral", "year", "country", "value"]].merge(
+            hit[["mineral", "data_year"]].rename(columns={"data_year": "year"}).astype({"year": d["year"].dtype}),
+            on=["mineral", "year"])
+        d = d[np.isfinite(d["value"].astype(float))]
+        named = d[~d["country"].isin([OTHER, WORLD]) & (d["value"] > 0)]
+        named = named.groupby(["mineral", "country"], as_index=False)["value"].sum()
+        oth = d[d["country"] == OTHER].groupby("mineral", as_index=False)["value"].sum()
+        wld = d[d["country"] == WORLD].groupby("mineral", as_index=False)["value"].max()
+        parts = [named.assign(kind=0), oth.assign(kind=1), wld.assign(kind=2)]
+        r = pd.concat(parts, ignore_index=True)
+        r["m"] = r["mineral"].map(pos)
+        r = r.sort_values(["m", "kind"], kind="stable").reset_index(drop=True)
+        idx = r["m"].to_numpy(int)
+        kind = r["kind"].to_numpy(int)
+        nm = np.flatnonzero(kind == 0)
+        oth_c, wld_c = np.flatnonzero(kind == 1), np.flatnonzero(kind == 2)   # at most one per mineral
+        return {"n": len(r), "v": r["value"].to_numpy(float), "named": nm, "named_seg": _segments(idx[nm], k),
+                "oth": oth_c, "oth_m": idx[oth_c], "wld": wld_c, "wld_m": idx[wld_c], "k": k,
+                "has_oth": np.isin(np.arange(k), idx[oth_c])}
+
+    def _imports(self, summ, shares, stage, g, gm, wgi_keys) -> dict:
+        """Rows (partners and domestic production) of the data year the assessment picks."""
+        m, k = self.method, len(self.minerals)
+        pos = {mn: i for i, mn in enumerate(self.minerals)}
+        s = summ[(summ["stage"] == stage) & (summ["importer"] == self.country)]
+        s = s.rename(columns={"importer": "country"})[["country", "mineral", "year", "value"]]
+        grid = pd.DataFrame({"country": self.country, "year": self.year, "mineral": self.minerals})
+        hit = asof(grid, s, ["country", "mineral"], m.max_lag)[["mineral", "data_year"]]
+        sh = shares[(shares["stage"] == stage) & (shares["importer"] == self.country)]
+        sh = sh.merge(hit.rename(columns={"data_year": "year"}).astype({"year": sh["year"].dtype}),
+                      on=["mineral", "year"])
+        # the WGI standard error back on the estimate's scale (``scores`` gives it on the g scale)
+        gov = g.assign(wgi_se=g["g_se"] * 5.0)[["country", "year", "wgi", "wgi_se"]].rename(
+            columns={"country": "exporter"})
+        govm = gm.assign(wgi_se=gm["g_se"] * 5.0)[["country", "year", "wgi", "wgi_se"]].rename(
+            columns={"country": "exporter", "wgi": "wgi_m", "wgi_se": "wgi_se_m"})
+        sh = sh.merge(gov, on=["exporter", "year"], how="left").merge(govm, on=["exporter", "year"], how="left")
+        sh["m"] = sh["mineral"].map(pos)
+        sh = sh.sort_values(["m", "exporter"], kind="stable").reset_index(drop=True)
+        dom = (sh["exporter"] == import_stability.DOMESTIC).to_numpy()
+        # a partner without a WGI estimate under an index (pv, mean) takes the missing rule's g
+        miss, miss_m = sh["wgi"].isna().to_numpy() & ~dom, sh["wgi_m"].isna().to_numpy() & ~dom
+        key = np.full(len(sh), -1)
+        for i, (e, y, d_, mi) in enumerate(zip(sh["exporter"], sh["year"], dom, miss & miss_m)):
+            if not (d_ or mi):
+                key[i] = wgi_keys.setdefault((e, int(y)), len(wgi_keys))
+        idx = sh["m"].to_numpy(int)
+        return {"n": len(sh), "m": idx, "q": sh["q"].to_numpy(float), "dom": dom, "miss": miss, "miss_m": miss_m,
+                "key": key,
+                "wgi": sh["wgi"].fillna(0.0).to_numpy(float), "se": sh["wgi_se"].fillna(0.0).to_numpy(float),
+                "wgi_m": sh["wgi_m"].fillna(0.0).to_numpy(float),
+                "se_m": sh["wgi_se_m"].fillna(0.0).to_numpy(float),
+                "seg": _segments(idx, k), "exporter": sh["exporter"].tolist()}
+
+    # -- evaluation ------------------------------------------------------------------------------
+    def central(self) -> dict:
+        """Noise blocks of zeros and the method's own choices (one draw)."""
+        return {f: np.zeros((1, n)) for f, n in self.dims.items()} | {"choice": self.base_choice[None, :].copy()}
+
+    def draw(self, rng: np.random.Generator, n: int) -> dict:
+        """``n`` draws: standard-normal noise blocks and uniformly drawn choice levels."""
+        b = {f: rng.standard_normal((n, d)) for f, d in self.dims.items()}
+        b["choice"] = np.column_stack([rng.integers(0, lv, n) for lv in CHOICE_LEVELS.values()])
+        return b
+
+    def raw(self, b: dict, residual_rule: str | None = None) -> np.ndarray:
+        """Raw values of the sampled indicators (draws × minerals × :data:`SAMPLED`); the
+        concentrations under ``residual_rule`` (default: the method's)."""
+        ch = b["choice"]
+        n, k = ch.shape[0], len(self.minerals)
+        out = np.full((n, k, len(SAMPLED)), np.nan)
+        rule = residual_rule or self.method.residual_rule
+        for w_i, w in enumerate(WINDOWS):
+            rows = np.flatnonzero(ch[:, CHOICE_COL["window"]] == w_i)
+            if not len(rows):
+                continue
+            t = self.tables[w]
+            with np.errstate(all="ignore"):
+                for j, ind in enumerate(SAMPLED):
+                    if ind in _CONC:
+                        f = "reserves" if ind == "reserve_concentration" else "production"
+                        sig = RESERVE_SIGMA if f == "reserves" else PROD_SIGMA
+                        out[rows, :, j] = _hhi(t[ind], b[f][rows], sig, rule)
+                    else:
+                        out[rows, :, j] = _import(t[ind], b["trade"][rows], b["wgi"][rows], ch[rows])
+        return out
+
+    def scores(self, raw: np.ndarray, choice: np.ndarray) -> np.ndarray:
+        """Scores (draws × minerals × six :data:`INDICATORS`) under each draw's normalisation and
+        import-stability variant (the assessment's anchors and rules, :mod:`critmin.indicators.normalise`)."""
+        n, k = raw.shape[:2]
+        out = np.full((n, k, len(INDICATORS)), np.nan)
+        norm, var = choice[:, CHOICE_COL["normalisation"]], choice[:, CHOICE_COL["variant"]]
+        for j, ind in enumerate(SAMPLED):
+            jj = INDICATORS.index(ind)
+            x = raw[:, :, j]
+            for n_i, how in enumerate(NORMALISATIONS):
+                rows = np.flatnonzero(norm == n_i)
+                if not len(rows):
+                    continue
+                if how == "anchors":
+                    if ind in STAGES:
+                        for v_i, v in enumerate(VARIANTS):
+                            r2 = rows[var[rows] == v_i]
+                            out[r2, :, jj] = normalise.by_anchors(x[r2], normalise.VARIANT_ANCHORS[v])
+                    else:
+                        out[rows, :, jj] = normalise.by_anchors(x[rows], normalise.ANCHORS[ind])
+                elif how == "minmax":
+                    out[rows, :, jj] = minmax_rows(x[rows])
+                else:
+                    out[rows, :, jj] = percentile_rows(x[rows])
+        for j, ind in enumerate(FIXED):
+            out[:, :, INDICATORS.index(ind)] = self.fixed[norm, :, j]
+        return np.clip(out, 0.0, 1.0)
+
+    def evaluate(self, b: dict, *, parts: bool = False):
+        """Composite risk (draws × minerals): the mean of the six scores; with ``parts`` also the
+        raw sampled values and the six scores."""
+        raw = self.raw(b)
+        sc = self.scores(raw, b["choice"])
+        with np.errstate(all="ignore"):
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                comp = np.nanmean(sc, axis=2)
+        if parts:
+            return comp, raw, sc
+        return comp
+
+    def ranks(self, b: dict, comp: np.ndarray | None = None, sc: np.ndarray | None = None) -> np.ndarray:
+        """Rank 1 = highest risk, per draw, ordered as ``Assessment.rank()``: minerals with ≥ 4 of 6
+        indicators scored first, then by mean score."""
+        if comp is None or sc is None:
+            comp, _, sc = self.evaluate(b, parts=True)
+        return rank_rows(comp, np.isfinite(sc).sum(axis=2))
 
 
-def _normalise(x: np.ndarray, how: np.ndarray) -> np.ndarray:
-    lo, hi = np.nanmin(x, axis=1, keepdims=True), np.nanmax(x, axis=1, keepdims=True)
-    mm = (x - lo) / np.where(hi > lo, hi - lo, 1.0)
-    pc = (np.argsort(np.argsort(np.nan_to_num(x, nan=-1.0), axis=1), axis=1)) / max(x.shape[1] - 1, 1)
-    return np.where(how[:, None] == 0, x, np.where(how[:, None] == 1, mm, pc))
+def _hhi(t: dict, z: np.ndarray, sigma: float, rule: str) -> np.ndarray:
+    """Country HHI (draws × minerals) of perturbed quantities, the residual rules of
+    :func:`critmin.indicators.concentration.country_hhi`."""
+    n, k = z.shape[0], t["k"]
+    if t["n"] == 0:
+        return np.full((n, k), np.nan)
+    v = t["v"][None, :] * np.exp(sigma * z[:, :t["n"]])
+    vn = v[:, t["named"]]
+    named_total = _segsum(vn, t["named_seg"])
+    sumsq = _segsum(vn * vn, t["named_seg"])
+    oth, wld = np.zeros((n, k)), np.zeros((n, k))
+    oth[:, t["oth_m"]] = v[:, t["oth"]]
+    wld[:, t["wld_m"]] = v[:, t["wld"]]
+    total = np.where(t["has_oth"], named_total + oth, np.fmax(named_total, wld))
+    mn = np.full((n, k), np.nan)
+    ns = t["named_seg"]
+    if len(ns["starts"]):
+        mn[:, ns["seg_m"]] = np.minimum.reduceat(vn, ns["starts"], axis=1)
+    resid = np.clip(total - named_total, 0.0, None)
+    s_res = resid / total
+    s_min = mn / total
+    kk = np.maximum(1.0, np.ceil(s_res / np.where(s_min > 0, s_min, np.nan)))
+    lower = sumsq / total ** 2
+    h = {"split": lower + s_res ** 2 / kk, "as_one": lower + s_res ** 2, "ignore": lower,
+         "named_only": sumsq / named_total ** 2}[rule]
+    return np.where(ns["has"][None, :], h, np.nan)
 
 
-def _ranks(scores: np.ndarray) -> np.ndarray:
-    """Rank 1 = highest score, per draw."""
-    order = np.argsort(-np.nan_to_num(scores, nan=-np.inf), axis=1)
+def _import(t: dict, z_q: np.ndarray, z_w: np.ndarray, ch: np.ndarray) -> np.ndarray:
+    """Import stability (draws × minerals) of perturbed flows and WGI, each draw's governance
+    index, missing-WGI rule and variant — :func:`critmin.indicators.import_stability.import_risk`."""
+    n, k = z_q.shape[0], t["seg"]["k"]
+    if t["n"] == 0:
+        return np.full((n, k), np.nan)
+    sig = np.where(t["dom"], PROD_SIGMA, TRADE_SIGMA)
+    q = t["q"][None, :] * np.exp(sig * z_q[:, :t["n"]])
+    zw = np.where(t["key"] >= 0, z_w[:, np.maximum(t["key"], 0)], 0.0)
+    mean = (ch[:, CHOICE_COL["governance"]] == governance.INDICES.index("mean"))[:, None]
+    est = np.where(mean, t["wgi_m"] + zw * t["se_m"], t["wgi"] + zw * t["se"])
+    g = np.clip((2.5 - est) / 5.0, 0.0, 1.0)
+    fill = np.array([governance.MISSING_RULES[x] for x in MISSING])[ch[:, CHOICE_COL["missing_wgi"]]]
+    g = np.where(np.where(mean, t["miss_m"], t["miss"]), fill[:, None], g)
+    g = np.where(t["dom"], 0.0, g)
+    seg = t["seg"]
+    tot = _segsum(q, seg)
+    s = q / tot[:, t["m"]]
+    s2 = s * s
+    var = ch[:, CHOICE_COL["variant"]][:, None]
+    with np.errstate(all="ignore"):
+        out = np.where(var == 0, _segsum(s2 * g, seg),
+                       np.where(var == 1, _segsum(s2, seg) * _segsum(s * g, seg), _segsum(q * g, seg) / tot))
+    return np.where(seg["has"][None, :], out, np.nan)
+
+
+def minmax_rows(x: np.ndarray) -> np.ndarray:
+    """``normalise.scale(method="minmax")`` along each row: (x − min)/(max − min); 0.5 where
+    max = min (the module's rule for a degenerate group).
+
+    >>> minmax_rows(np.array([[1.0, 3.0, np.nan], [2.0, 2.0, 2.0]])).tolist()
+    [[0.0, 1.0, nan], [0.5, 0.5, 0.5]]
+    """
+    import warnings
+
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lo, hi = np.nanmin(x, axis=1, keepdims=True), np.nanmax(x, axis=1, keepdims=True)
+        return np.where(hi > lo, (x - lo) / (hi - lo), 0.5)
+
+
+def percentile_rows(x: np.ndarray) -> np.ndarray:
+    """``normalise.scale(method="percentile")`` along each row: average rank / count of values
+    (pandas ``rank(pct=True, method="average")``); NaN stays NaN.
+
+    >>> percentile_rows(np.array([[0.2, 0.1, 0.2, np.nan]])).tolist()
+    [[0.8333333333333334, 0.3333333333333333, 0.8333333333333334, nan]]
+    """
+    ok = np.isfinite(x)
+    less = (x[:, None, :] < x[:, :, None]).sum(axis=2)          # values below x_i (NaN never counts)
+    leq = (x[:, None, :] <= x[:, :, None]).sum(axis=2)
+    cnt = ok.sum(axis=1, keepdims=True)
+    with np.errstate(all="ignore"):
+        return np.where(ok, (less + leq + 1) / 2.0 / cnt, np.nan)
+
+
+def rank_rows(comp: np.ndarray, n_scored: np.ndarray) -> np.ndarray:
+    """Rank 1 = highest risk per row: ≥ 4 indicators scored first, then by mean score (ties: the
+    alphabetical order of the columns)."""
+    key = np.where(np.isfinite(comp), comp, -1.0) + np.where(n_scored >= 4, 2.0, 0.0)
+    order = np.argsort(-key, axis=1, kind="stable")
     r = np.empty_like(order)
-    np.put_along_axis(r, order, np.arange(1, scores.shape[1] + 1)[None, :].repeat(scores.shape[0], 0), axis=1)
+    np.put_along_axis(r, order, np.broadcast_to(np.arange(1, comp.shape[1] + 1), comp.shape).copy(), axis=1)
     return r
 
 
-def _draw(rng: np.random.Generator, n: int, d: _Data) -> dict:
-    return {"wgi": rng.standard_normal((n, d.n_pairs)), "trade": rng.standard_normal((n, d.n_pairs)),
-            "production": rng.standard_normal((n, d.n_prod)),
-            "choice": np.column_stack([rng.integers(0, 3, n), rng.integers(0, 2, n), rng.integers(0, 2, n),
-                                       rng.integers(0, 3, n), rng.integers(0, 2, n)])}
-
-
-def _eval_blocks(d: _Data, b: dict, chunk: int = 2000, parts: bool = False):
-    """Composite scores (draws × minerals); with ``parts`` also the raw ``HHI_P`` and ``IS``."""
-    n = b["wgi"].shape[0]
-    outs, hs, vs = [], [], []
+def _chunks(b: dict, chunk: int):
+    n = b["choice"].shape[0]
     for i in range(0, n, chunk):
-        blk = (b["wgi"][i:i + chunk], b["trade"][i:i + chunk], b["production"][i:i + chunk], b["choice"][i:i + chunk])
+        yield {f: v[i:i + chunk] for f, v in b.items()}
+
+
+def _eval_blocks(d: Model, b: dict, chunk: int = 2000, parts: bool = False):
+    """Composite scores and ranks (draws × minerals), evaluated in chunks of draws; with
+    ``parts`` also the six indicator scores and the sampled indicators on the assessment's anchors."""
+    comps, ranks, anch = [], [], []
+    for blk in _chunks(b, chunk):
+        comp, raw, sc = d.evaluate(blk, parts=True)
+        comps.append(comp)
+        ranks.append(rank_rows(comp, np.isfinite(sc).sum(axis=2)))
         if parts:
-            hh, iv = _parts(d, *blk)
-            hs.append(hh)
-            vs.append(iv)
-        outs.append(_evaluate(d, *blk))
-    return (np.vstack(outs), np.vstack(hs), np.vstack(vs)) if parts else np.vstack(outs)
+            anch.append(indicator_scores(raw, blk["choice"][:, CHOICE_COL["variant"]]))
+    out = (np.vstack(comps), np.vstack(ranks))
+    return out + (np.vstack(anch),) if parts else out
+
+
+def indicator_scores(raw: np.ndarray, variant: np.ndarray) -> np.ndarray:
+    """The sampled raw values (draws × minerals × :data:`SAMPLED`) on the assessment's own 0–1
+    scale: its anchors, each import-stability variant with its own (``variant`` per draw).
+
+    >>> s = indicator_scores(np.array([[[0.25, 0.25, 0.125, np.nan]]]), np.array([0]))
+    >>> s[0, 0].tolist()
+    [0.5, 0.5, 0.5, nan]
+    """
+    out = np.full(raw.shape, np.nan)
+    for j, ind in enumerate(SAMPLED):
+        if ind in STAGES:
+            for v_i, v in enumerate(VARIANTS):
+                rows = np.flatnonzero(np.asarray(variant) == v_i)
+                out[rows, :, j] = normalise.by_anchors(raw[rows, :, j], normalise.VARIANT_ANCHORS[v])
+        else:
+            out[:, :, j] = normalise.by_anchors(raw[:, :, j], normalise.ANCHORS[ind])
+    return out
 
 
 def _spearman_distance(ranks: np.ndarray, base: np.ndarray) -> np.ndarray:
     k = ranks.shape[1]
     return 6.0 * ((ranks - base[None, :]) ** 2).sum(axis=1) / (k * (k * k - 1))
-
-
-CHOICE_LEVELS = {"normalisation": 3, "window": 2, "governance": 2, "variant": 3, "missing_wgi": 2}
-CHOICE_COL = {"normalisation": 0, "window": 1, "governance": 2, "variant": 3, "missing_wgi": 4}
-SOBOL_COLUMNS = ["factor", "S1", "ST", "S1_conf", "ST_conf"]
 
 
 def salib_available() -> bool:
@@ -243,7 +474,8 @@ def salib_available() -> bool:
 
 def _engine(engine: str) -> str:
     if engine not in ("auto", "salib", "numpy"):
-        raise ValueError(f"unknown Sobol engine {engine!r}: use auto, salib or numpy")
+        raise DataValidationError(f"unknown Sobol engine {engine!r}", field="sobol_engine", found=engine,
+                                  expected="auto, salib or numpy")
     if engine == "auto":
         return "salib" if salib_available() else "numpy"
     if engine == "salib" and not salib_available():
@@ -268,6 +500,29 @@ def estimators(yA: np.ndarray, yB: np.ndarray, yAB: np.ndarray) -> tuple[float, 
     return float(np.mean(yB * (yAB - yA)) / var), float(0.5 * np.mean((yA - yAB) ** 2) / var)
 
 
+def saltelli_sample(groups: list[str], n: int, seed: int) -> np.ndarray:
+    """SALib's ``sample.sobol.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)``
+    for Uniform(0, 1) inputs grouped by ``groups`` (one name per column), built with array
+    operations instead of SALib's per-element loop (seconds for thousands of columns); the
+    same numbers (tested).
+
+    Rows per base point i: A_i, then A_i with group g's columns from B_i for each group in order
+    of first appearance, then B_i; A | B is a scrambled Sobol' sequence of 2·D dimensions.
+    """
+    from scipy.stats import qmc
+
+    d = len(groups)
+    base = qmc.Sobol(d=2 * d, scramble=True, seed=seed).random(n)
+    a, b = base[:, :d], base[:, d:]
+    g = np.asarray(groups)
+    names = pd.unique(g)
+    out = np.empty((n, len(names) + 2, d))
+    out[:, 0], out[:, -1] = a, b
+    for k, name in enumerate(names):
+        out[:, k + 1] = np.where(g == name, b, a)
+    return out.reshape(n * (len(names) + 2), d)
+
+
 def sobol_indices(func, factors: dict[str, int], n: int, rng: np.random.Generator, *,
                   engine: str = "auto") -> pd.DataFrame:
     """Sobol indices of ``func`` to groups of independent Uniform(0, 1) inputs.
@@ -282,14 +537,13 @@ def sobol_indices(func, factors: dict[str, int], n: int, rng: np.random.Generato
     names = list(factors)
     if eng == "salib":
         from SALib.analyze import sobol as sa
-        from SALib.sample import sobol as ss
 
         cols = [f for f in names for _ in range(factors[f])]
         problem = {"num_vars": len(cols), "names": [f"{f}_{i}" for i, f in enumerate(cols)],
                    "bounds": [[0.0, 1.0]] * len(cols), "groups": cols}
         n2 = 1 << max(int(n) - 1, 1).bit_length()
         seed = int(rng.integers(2 ** 31))
-        X = ss.sample(problem, n2, calc_second_order=False, scramble=True, seed=seed)
+        X = saltelli_sample(cols, n2, seed)
         edges = np.cumsum([0] + [factors[f] for f in names])
         y = np.asarray(func({f: X[:, edges[i]:edges[i + 1]] for i, f in enumerate(names)}), float)
         res = sa.analyze(problem, y, calc_second_order=False, print_to_console=False, seed=seed)
@@ -309,7 +563,7 @@ def sobol_indices(func, factors: dict[str, int], n: int, rng: np.random.Generato
     return out
 
 
-def _from_uniform(d: _Data, U: dict) -> dict:
+def _from_uniform(U: dict) -> dict:
     """Uniform(0, 1) blocks → the model's standard-normal noise and discrete choices."""
     from scipy.special import ndtri
 
@@ -317,36 +571,35 @@ def _from_uniform(d: _Data, U: dict) -> dict:
         return ndtri(np.clip(u, 1e-12, 1 - 1e-12))
 
     choice = np.column_stack([np.minimum((U[f][:, 0] * k).astype(int), k - 1) for f, k in CHOICE_LEVELS.items()])
-    return {"wgi": z(U["wgi"]), "trade": z(U["trade"]), "production": z(U["production"]), "choice": choice}
+    return {f: z(U[f]) for f in NOISE} | {"choice": choice}
 
 
-def sobol(d: _Data, rng: np.random.Generator, n: int = 2048, base_rank: np.ndarray | None = None, *,
+def sobol(d: Model, rng: np.random.Generator, n: int = 2048, base_rank: np.ndarray | None = None, *,
           engine: str = "auto") -> pd.DataFrame:
-    """First-order (Saltelli 2010) and total (Jansen 1999) Sobol indices of 1 − Spearman ρ.
+    """First-order (Saltelli 2010) and total (Jansen 1999) Sobol indices of 1 − Spearman ρ to the
+    central ranking (``base_rank``; default: the central draw's, i.e. the assessment's).
 
     ``engine``: ``salib`` (SALib's sampling and analysis, via :func:`sobol_indices`), ``numpy``
     (the NumPy A/B/AB design on the model's own normal draws) or ``auto`` (SALib when
     importable). ``.attrs["engine"]`` says which ran.
     """
     eng = _engine(engine)
-    if eng == "salib":
-        if base_rank is None:
-            z = np.zeros((1, d.n_pairs)), np.zeros((1, d.n_pairs)), np.zeros((1, d.n_prod))
-            base_rank = _ranks(_evaluate(d, *z, np.zeros((1, 5), dtype=int)))[0]
-
-        def func(U):
-            return _spearman_distance(_ranks(_eval_blocks(d, _from_uniform(d, U))), base_rank)
-
-        factors = {"wgi": d.n_pairs, "trade": d.n_pairs, "production": d.n_prod} | {f: 1 for f in CHOICE_LEVELS}
-        out = sobol_indices(func, factors, n, rng, engine="salib")
-        # keep the documented factor order
-        return out.set_index("factor").loc[list(FACTORS)].reset_index().pipe(_with_engine, "salib")
-    A, B = _draw(rng, n, d), _draw(rng, n, d)
-    fA = _eval_blocks(d, A)
     if base_rank is None:
-        base_rank = np.argsort(np.argsort(-np.nanmedian(fA, axis=0))) + 1
-    yA = _spearman_distance(_ranks(fA), base_rank)
-    yB = _spearman_distance(_ranks(_eval_blocks(d, B)), base_rank)
+        base_rank = _eval_blocks(d, d.central())[1][0]
+    if eng == "salib":
+        def func(U, chunk=2000):
+            n_rows = next(iter(U.values())).shape[0]
+            return np.concatenate([
+                _spearman_distance(_eval_blocks(d, _from_uniform({f: u[i:i + chunk] for f, u in U.items()}),
+                                                chunk)[1], base_rank)
+                for i in range(0, n_rows, chunk)])
+
+        factors = {f: d.dims[f] for f in NOISE} | {f: 1 for f in CHOICE_LEVELS}
+        out = sobol_indices(func, factors, n, rng, engine="salib")
+        return out.set_index("factor").loc[list(FACTORS)].reset_index().pipe(_with_engine, "salib")
+    A, B = d.draw(rng, n), d.draw(rng, n)
+    yA = _spearman_distance(_eval_blocks(d, A)[1], base_rank)
+    yB = _spearman_distance(_eval_blocks(d, B)[1], base_rank)
     rows = []
     for f in FACTORS:
         AB = {k: v.copy() for k, v in A.items()}
@@ -354,8 +607,7 @@ def sobol(d: _Data, rng: np.random.Generator, n: int = 2048, base_rank: np.ndarr
             AB["choice"][:, CHOICE_COL[f]] = B["choice"][:, CHOICE_COL[f]]
         else:
             AB[f] = B[f]
-        yAB = _spearman_distance(_ranks(_eval_blocks(d, AB)), base_rank)
-        s1, st = estimators(yA, yB, yAB)
+        s1, st = estimators(yA, yB, _spearman_distance(_eval_blocks(d, AB)[1], base_rank))
         rows.append({"factor": f, "S1": s1, "ST": st, "S1_conf": np.nan, "ST_conf": np.nan})
     return _with_engine(pd.DataFrame(rows, columns=SOBOL_COLUMNS), "numpy")
 
@@ -365,60 +617,90 @@ def _with_engine(df: pd.DataFrame, engine: str) -> pd.DataFrame:
     return df
 
 
-def run(country: str = "JPN", year: int = 2022, *, draws: int = 10_000, seed: int = 0, top: int = 10,
-        sobol_n: int = 1024, sobol: bool = True, store=None, sobol_engine: str = "auto") -> dict:
-    """Monte Carlo of the ranking.
+SUMMARY_COLUMNS = ["mineral", "base_score", "base_rank", "n_scored", "mean", "p05", "p50", "p95", "rank_p05",
+                   "rank_p50", "rank_p95", "p_top"]
+INDICATOR_COLUMNS = ["mineral", "indicator", "base", "p05", "p50", "p95"]
 
-    Returns ``{"summary": DataFrame, "sobol": DataFrame | None, "sobol_engine": str | None,
-    "indicators": DataFrame, ...}``; ``indicators`` holds per mineral the two sampled
-    indicators (``production_concentration`` and the import-stability indicator of the traded
-    stage) on the assessment's own 0–1 scale: ``base`` (no noise, default choices), ``p05``,
-    ``p50``, ``p95`` over the draws.
+
+def run(country: str = "JPN", year: int | None = None, *, draws: int = 10_000, seed: int = 0, top: int = 10,
+        sobol_n: int = 1024, sobol: bool = True, store=None, supply: SupplyData | None = None,
+        sobol_engine: str = "auto") -> dict:
+    """Monte Carlo of the ranking around the assessment ``assess(country, year)``.
+
+    ``year`` defaults to the latest year with trade data for ``country`` (as ``assess``).
+    Returns ``{"summary", "sobol", "sobol_engine", "indicators", "draws", "seed", "year",
+    "model"}``: ``summary`` per mineral ``base_score`` and ``base_rank`` (the central draw =
+    the assessment's mean score and rank), ``n_scored`` (indicators with a score), the score's
+    mean and 5/50/95 %, the rank's 5/50/95 % and ``p_top`` (P(rank ≤ top)), ordered by the
+    central rank; ``indicators`` per (mineral, sampled indicator) ``base`` (the assessment's
+    score) and ``p05, p50, p95`` over the draws on the assessment's anchors. Scores are rounded
+    to :data:`SIG_DIGITS` significant digits (same seed, byte-identical output).
     """
-    from ..assessment import check_years
-    from ..errors import DataValidationError
-    from ..store import default_store
-
     if int(draws) < 2:
         raise DataValidationError("too few Monte Carlo draws", field="draws", found=draws,
                                   expected="at least 2 (10,000 for stable bands)", fix="pass --draws 10000")
-    check_years(store or default_store(), country, [year])
-    d = _Data(country, year, store)
+    sd = supply if supply is not None else SupplyData(store, None, Method())
+    if year is not None:
+        check_years(sd.source, country, [year])
+    d = Model(country, year, supply=sd)
     if not d.minerals:
-        raise DataValidationError(f"no mineral has both trade data for {country} and mine production "
-                                  f"near {year}", field="year", found=year,
-                                  fix="choose a more recent year (see `critmin data info`)")
+        raise DataValidationError(f"no mineral has any indicator for {country} in {d.year}", field="year",
+                                  found=d.year, fix="choose another year (see `critmin data info`)")
     rng = np.random.default_rng(seed)
-    b = _draw(rng, draws, d)
-    f, hh, iv = _eval_blocks(d, b, parts=True)
-    r = _ranks(f)
-    base = np.zeros((1, d.n_pairs)), np.zeros((1, d.n_pairs)), np.zeros((1, d.n_prod))
-    c0 = np.array([[0, 0, 0, 0, 0]])
-    f0 = _evaluate(d, *base, c0)[0]
-    r0 = _ranks(f0[None, :])[0]
-    q = np.nanpercentile(f, [5, 50, 95], axis=0)
+    b = d.draw(rng, draws)
+    f, r, anch = _eval_blocks(d, b, parts=True)
+    c0, raw0, sc0 = d.evaluate(d.central(), parts=True)
+    n0 = np.isfinite(sc0).sum(axis=2)[0]
+    r0 = rank_rows(c0, n0[None, :])[0]
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        q = np.nanpercentile(f, [5, 50, 95], axis=0)
+        mean = np.nanmean(f, axis=0)
     rq = np.percentile(r, [5, 50, 95], axis=0)
-    summ = pd.DataFrame({"mineral": d.minerals, "base_score": f0, "base_rank": r0, "mean": np.nanmean(f, axis=0),
-                         "p05": q[0], "p50": q[1], "p95": q[2], "rank_p05": rq[0], "rank_p50": rq[1],
-                         "rank_p95": rq[2], "p_top": (r <= top).mean(axis=0)})
-    summ = summ.sort_values("rank_p50").reset_index(drop=True)
+    summ = pd.DataFrame({"mineral": d.minerals, "base_score": c0[0], "base_rank": r0, "n_scored": n0,
+                         "mean": mean, "p05": q[0], "p50": q[1], "p95": q[2], "rank_p05": rq[0],
+                         "rank_p50": rq[1], "rank_p95": rq[2], "p_top": (r <= top).mean(axis=0)})
+    summ = summ.sort_values(["base_rank"]).reset_index(drop=True)[SUMMARY_COLUMNS]
     so = globals()["sobol"](d, rng, sobol_n, r0, engine=sobol_engine) if sobol else None
-    # the sampled indicators on the assessment's scale
-    hs, isc = indicator_scores(hh, iv, b["choice"][:, 3])
-    h0, i0 = indicator_scores(*_parts(d, *base, c0), np.array([0]))
+    base_sc = indicator_scores(raw0, d.base_choice[None, CHOICE_COL["variant"]])[0]
     rows = []
-    for name, x, x0 in (("production_concentration", hs, h0[0]), ("import", isc, i0[0])):
-        with np.errstate(all="ignore"):
-            qq = np.full((3, x.shape[1]), np.nan)
-            ok = np.isfinite(x).any(axis=0)
-            if ok.any():
+    for j, ind in enumerate(SAMPLED):
+        x = anch[:, :, j]
+        ok = np.isfinite(x).any(axis=0) | np.isfinite(base_sc[:, j])
+        qq = np.full((3, x.shape[1]), np.nan)
+        if ok.any():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
                 qq[:, ok] = np.nanpercentile(x[:, ok], [5, 50, 95], axis=0)
-        ind = ([name] * len(d.minerals) if name != "import" else
-               ["import_" + st for st in d.stage.fillna("concentrate")])
-        rows.append(pd.DataFrame({"mineral": d.minerals, "indicator": ind, "base": x0, "p05": qq[0],
-                                  "p50": qq[1], "p95": qq[2]}))
-    return {"summary": summ, "sobol": so, "sobol_engine": so.attrs.get("engine") if so is not None else None,
-            "indicators": pd.concat(rows, ignore_index=True), "draws": draws, "seed": seed}
+        rows.append(pd.DataFrame({"mineral": np.array(d.minerals)[ok], "indicator": ind, "base": base_sc[ok, j],
+                                  "p05": qq[0, ok], "p50": qq[1, ok], "p95": qq[2, ok]}))
+    ind = pd.concat(rows, ignore_index=True).sort_values(["mineral", "indicator"],
+                                                        key=lambda s: s.map(INDICATORS.index)
+                                                        if s.name == "indicator" else s).reset_index(drop=True)
+    return {"summary": _sig(summ), "sobol": so, "sobol_engine": so.attrs.get("engine") if so is not None else None,
+            "indicators": _sig(ind[INDICATOR_COLUMNS]), "draws": int(draws), "seed": seed, "year": d.year,
+            "model": d}
+
+
+#: significant digits of the reported scores: the supply layer's float sums (imputed flow
+#: quantities from DuckDB aggregates) may differ in the last bit from run to run; rounding
+#: keeps the same seed's output byte-identical
+SIG_DIGITS = 10
+
+
+def _sig(df: pd.DataFrame, digits: int = SIG_DIGITS) -> pd.DataFrame:
+    """Float columns rounded to ``digits`` significant digits (NaN kept).
+
+    >>> _sig(pd.DataFrame({"x": [0.123456789012345, np.nan]}))["x"].tolist()
+    [0.123456789, nan]
+    """
+    df = df.copy()
+    for c in df.columns:
+        if df[c].dtype.kind == "f":
+            df[c] = [float(f"{v:.{digits}g}") if np.isfinite(v) else v for v in df[c].to_numpy(float)]
+    return df
 
 
 #: The method choices varied for the range of each indicator on the radar: one family per
@@ -427,54 +709,96 @@ def run(country: str = "JPN", year: int = 2022, *, draws: int = 10_000, seed: in
 #: model, it is not a range of the indicator itself.
 METHOD_FAMILIES: dict[tuple[str, ...], list[dict]] = {
     ("reserve_concentration", "production_concentration"):
-        [{"residual_rule": r} for r in ("split", "as_one", "ignore", "named_only")],
+        [{"residual_rule": r} for r in concentration.RESIDUAL_RULES],
     ("import_concentrate", "import_refined"):
-        [{"import_variant": v, "missing_governance": g} for v in VARIANTS for g in ("worst", "neutral")],
+        [{"import_variant": v, "missing_governance": g} for v in VARIANTS for g in MISSING],
     ("price_volatility",): [{"volatility": v} for v in ("log_return_std", "yoy_std", "range", "cv",
                                                          "mean_abs_change")],
     ("secondary_supply",): [{}],
 }
 
 
-def method_bands(country: str, year: int, store=None) -> pd.DataFrame:
+def method_bands(country: str, year: int | None = None, store=None, supply: SupplyData | None = None,
+                 model: Model | None = None) -> pd.DataFrame:
     """Range of each of the six indicator scores over the method choices (no data noise).
 
-    For every family in :data:`METHOD_FAMILIES` the assessment is recomputed with each choice
-    (other choices at their defaults), scored on the fixed anchors. Returns per
-    (mineral, indicator) ``lo``, ``p50``, ``hi`` (min, median, max over the ``n`` runs with a
-    score) and ``choices`` (what was varied). Minerals without any score are left out.
+    For every family in :data:`METHOD_FAMILIES` each choice (other choices at their defaults) is
+    scored on the fixed anchors, as ``assess`` with that choice scores it: the concentrations and
+    import stabilities by the model at zero noise (which is the assessment with that choice —
+    tested), price volatility from the supply layer's volatility of that measure, secondary
+    supply the assessment's score. Returns per (mineral, indicator) ``lo``, ``p50``, ``hi`` (min,
+    median, max over the ``n`` choices with a score) and ``choices`` (what was varied). Minerals
+    without any score are left out.
 
     The default method's score always lies inside [lo, hi]:
 
     >>> b = method_bands("JPN", 2024)                                  # doctest: +SKIP
     """
-    from ..assessment import Inputs, Method, compute
-    from ..catalogue import mineral_ids
-    from ..store import default_store
+    from ..assessment import score_records
 
-    store = store or default_store()
-    mins = mineral_ids()
-    inputs: dict[tuple, Inputs] = {}
-    runs: dict = {}
+    if model is None:
+        sd0 = supply if supply is not None else SupplyData(store, None, Method())
+        model = Model(country, year, supply=sd0)
+    sd0, m0, year = model.supply, model.method, model.year
+    src = CachedSource(sd0.source)          # the volatility variants read each table once
+    recs = model.assessment.records
     parts = []
     for inds, family in METHOD_FAMILIES.items():
         what = ", ".join(sorted({k.replace("_", " ") for kw in family for k in kw})) or "none (data only)"
         for kw in family:
-            m = Method(**kw)
-            key = (m.residual_rule, m.window)
-            if key not in inputs:
-                inputs[key] = Inputs(store, m, mins)
-            mk = repr(m)                         # Method holds a dict: not hashable, its repr is
-            if mk not in runs:                   # the default method recurs in every family: once
-                inp = inputs[key]
-                inp.method = m                   # the volatility measure is read from the inputs' method
-                runs[mk] = compute(store, countries=[country], years=[year], minerals=mins, method=m,
-                                  inputs=inp)[0]
-            recs = runs[mk]
-            recs = recs[recs["indicator"].isin(inds)]
-            parts.append(recs[["mineral", "indicator", "score"]].assign(choices=what))
+            m = Method(**{**m0.as_dict(), **kw})
+            if set(inds) <= set(SAMPLED):
+                b = model.central()
+                b["choice"] = np.array([[levels.index(getattr(m, f)) for f, levels in CHOICES.values()]])
+                sc = model.scores(model.raw(b, residual_rule=m.residual_rule), b["choice"])[0]
+                r = pd.DataFrame({"mineral": np.repeat(model.minerals, len(inds)),
+                                  "indicator": list(inds) * len(model.minerals),
+                                  "score": sc[:, [INDICATORS.index(i) for i in inds]].ravel()})
+            elif inds == ("price_volatility",):
+                sd = sd0 if m == m0 else SupplyData(src, sd0.minerals, m)
+                v = sd.volatility([year])
+                v = v[(v["year"] == year) & v["mineral"].isin(model.minerals)]
+                r = v[["mineral", "value"]].assign(indicator="price_volatility", country=country, year=year)
+                r = r.assign(score=score_records(r, m).to_numpy(float))
+            else:
+                r = recs[recs["indicator"].isin(inds)]
+            parts.append(r[["mineral", "indicator", "score"]].assign(choices=what))
     df = pd.concat(parts, ignore_index=True).dropna(subset=["score"])
     out = df.groupby(["mineral", "indicator"]).agg(lo=("score", "min"), p50=("score", "median"),
                                                    hi=("score", "max"), n=("score", "size"),
                                                    choices=("choices", "first")).reset_index()
     return out
+
+
+def _frozen(v):
+    if isinstance(v, dict):
+        return tuple(sorted((k, _frozen(x)) for k, x in v.items()))
+    if isinstance(v, (list, tuple, set, frozenset)):
+        return tuple(_frozen(x) for x in (sorted(v) if isinstance(v, (set, frozenset)) else v))
+    return v
+
+
+class CachedSource:
+    """A :class:`~critmin.supply.DataSource` that keeps what it has read (a copy is handed out each
+    time), so that several :class:`~critmin.supply.SupplyData` over one store — one per method
+    variant — read each table once. Other attributes pass through to ``source``.
+    """
+
+    def __init__(self, source) -> None:
+        self.source = source
+        self._memo: dict = {}
+
+    def load(self, dataset: str, **filters) -> pd.DataFrame:
+        key = ("load", dataset, _frozen(filters))
+        if key not in self._memo:
+            self._memo[key] = self.source.load(dataset, **filters)
+        return self._memo[key].copy()
+
+    def sql(self, query: str, params=None) -> pd.DataFrame:
+        key = ("sql", query, _frozen(list(params or ())))
+        if key not in self._memo:
+            self._memo[key] = self.source.sql(query, params)
+        return self._memo[key].copy()
+
+    def __getattr__(self, name):
+        return getattr(self.source, name)
