@@ -197,3 +197,36 @@ def test_lithium_volatility_reads_the_chained_mcs_prices_not_the_stale_ds140():
     assert pv.value == pytest.approx(hand, rel=1e-9) and pv.value >= 0.8
     assert pv.inputs["first_year"] == 2017 and pv.inputs["last_year"] == 2024
     assert "usgs_mcs:MCS2026" in pv.sources and "usgs_mcs:MCS2022" in pv.sources
+
+
+def test_trade_sums_are_bit_reproducible(tmp_path, monkeypatch):
+    """Sums over many flows are exact (DECIMAL), not a parallel float sum whose last bits depend on
+    the order the threads finish: two fresh stores give identical unit values and flows."""
+    from critmin.store import Store
+
+    monkeypatch.setenv("CRITMIN_HOME", str(tmp_path))     # no shared summary cache
+    a = SupplyData(Store(home=tmp_path / "a"), minerals=["nickel", "copper"])
+    b = SupplyData(Store(home=tmp_path / "b"), minerals=["nickel", "copper"])
+    ua = a._unit_values.sort_values(["hs", "year"]).reset_index(drop=True)
+    ub = b._unit_values.sort_values(["hs", "year"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(ua, ub, check_exact=True)
+    k = ["mineral", "stage", "hs", "importer", "exporter", "year"]
+    fa = a.flows(["JPN"]).sort_values(k).reset_index(drop=True)
+    fb = b.flows(["JPN"]).sort_values(k).reset_index(drop=True)
+    pd.testing.assert_frame_equal(fa, fb, check_exact=True)
+
+
+def test_two_fresh_runs_of_assess_json_are_byte_identical(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    outs = []
+    for k in range(2):
+        env = dict(os.environ, CRITMIN_HOME=str(tmp_path / f"home{k}"))
+        r = subprocess.run([sys.executable, "-m", "critmin.cli", "assess", "--format", "json", "--year", "2022",
+                            "-m", "nickel", "-m", "copper", "-m", "cobalt", "-m", "rare_earths"],
+                           capture_output=True, env=env, timeout=120)
+        assert r.returncode == 0, r.stderr.decode()
+        outs.append(r.stdout)
+    assert outs[0] == outs[1] and len(outs[0]) > 1000

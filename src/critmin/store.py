@@ -263,7 +263,10 @@ class Store:
                 vals = list(vals)
                 where.append(f"{col} IN ({', '.join('?' * len(vals))})" if vals else "FALSE")
                 params.extend(vals)
-        return self.sql(f"SELECT * FROM {view} WHERE {' AND '.join(where)}", params)
+        # a fixed row order: a parallel scan returns rows in any order, and every float sum and
+        # every "first of" downstream would depend on it
+        order = ", ".join(k for k in schema.KEY)
+        return self.sql(f"SELECT * FROM {view} WHERE {' AND '.join(where)} ORDER BY {order}", params)
 
     def trade(self, *, stage: str | None = None, minerals: Iterable[str] | None = None,
               importers: Iterable[str] | None = None, variable: str = "quantity") -> pd.DataFrame:

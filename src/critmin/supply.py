@@ -369,14 +369,15 @@ class SupplyData:
     # -- trade -------------------------------------------------------------------------------
     @cached_property
     def _unit_values(self) -> pd.DataFrame:
-        """World quantity-per-value ratios per (hs, year) and per hs over all years (t per kUSD)."""
+        """World quantities and values per (hs, year) of the flows reporting both. Sums are taken
+        as DECIMAL (exact to 1e-6), so that a parallel scan gives the same bits on every run."""
         return summary(self.source, "unit_values", """
-            SELECT hs, year, sum(q) AS q, sum(v) AS v FROM (
+            SELECT hs, year, sum(q)::DOUBLE AS q, sum(v)::DOUBLE AS v FROM (
               SELECT hs, country, partner, year,
-                     sum(value) FILTER (WHERE variable = 'quantity') AS q,
-                     sum(value) FILTER (WHERE variable = 'value') AS v
+                     sum(value::DECIMAL(38, 6)) FILTER (WHERE variable = 'quantity') AS q,
+                     sum(value::DECIMAL(38, 6)) FILTER (WHERE variable = 'value') AS v
               FROM obs WHERE dataset = 'trade' AND country <> partner GROUP BY ALL)
-            WHERE q > 0 AND v > 0 GROUP BY ALL""")
+            WHERE q > 0 AND v > 0 GROUP BY ALL ORDER BY hs, year""")
 
     def flows(self, importers: Iterable[str] | None = None, *, stages: Iterable[str] = TRADE_STAGES,
               exports: bool = False) -> pd.DataFrame:
@@ -399,10 +400,11 @@ class SupplyData:
             params += list(imp)
         raw_sql = f"""
             SELECT o.hs, o.country AS importer, o.partner AS exporter, o.year,
-                   sum(o.value) FILTER (WHERE o.variable = 'quantity') AS q,
-                   sum(o.value) FILTER (WHERE o.variable = 'value') AS v,
+                   sum(o.value::DECIMAL(38, 6)) FILTER (WHERE o.variable = 'quantity')::DOUBLE AS q,
+                   sum(o.value::DECIMAL(38, 6)) FILTER (WHERE o.variable = 'value')::DOUBLE AS v,
                    min(o.source || ':' || o.edition) AS s_lo, max(o.source || ':' || o.edition) AS s_hi
-            FROM obs o WHERE {' AND '.join(where)} GROUP BY ALL"""
+            FROM obs o WHERE {' AND '.join(where)} GROUP BY ALL
+            ORDER BY o.hs, importer, exporter, o.year"""
         cat = catalogue.hs_codes()[["hs", "mineral", "stage", "content_basis", "shared"]]
         cat = cat.merge(hs[["hs", "mineral", "stage"]], on=["hs", "mineral", "stage"])
         raw = self.source.sql(raw_sql, params)
@@ -546,7 +548,8 @@ class SupplyData:
             SELECT m.mineral, o.hs, o.year, o.value, o.unit, o.source, o.edition, o.variable, o.note,
                    m.stage
             FROM obs o JOIN hs_map m ON o.hs = m.hs
-            WHERE o.dataset = 'price' AND o.mineral = '' AND m.stage IN ('refined', 'concentrate')""")
+            WHERE o.dataset = 'price' AND o.mineral = '' AND m.stage IN ('refined', 'concentrate')
+            ORDER BY m.mineral, o.hs, o.year, o.source, o.edition, o.variable""")
         uv = uv[uv["mineral"].isin(self.minerals)]
         dropped = uv.iloc[:0]
         if len(uv):

@@ -83,3 +83,19 @@ def test_prepare_trade_imputes_missing_quantity_and_converts_compounds():
     assert f.loc["ARG", "q"] == pytest.approx(50 * 0.18786, rel=1e-3)
     assert f.loc["CHL", "q"] == pytest.approx(100 * 0.18786, rel=1e-3)
     assert f.loc["ARG", "imputed"] == 1
+
+
+def test_window_pools_domestic_production_like_imports():
+    """3-year window: imports 100 t/yr from A (g = 0.5) and domestic 100 t/yr → shares 1/2, 1/2 in
+    every pooled year, Σ s²·g = 0.25·0.5 = 0.125 (pooling only the imports gave 300 vs 100: 0.28125)."""
+    import pandas as pd
+
+    from critmin.indicators.import_stability import import_risk
+
+    f = pd.DataFrame({"importer": "J", "exporter": "A", "mineral": "x", "stage": "refined",
+                      "year": [2020, 2021, 2022], "q": 100.0})
+    g = pd.DataFrame({"country": "A", "year": [2020, 2021, 2022], "g": 0.5})
+    dom = pd.DataFrame({"country": "J", "mineral": "x", "stage": "refined", "year": [2020, 2021, 2022],
+                        "p": 100.0})
+    s, _ = import_risk(f, g, window=3, domestic=dom)
+    assert s.set_index("year").loc[2022, "value"] == pytest.approx(0.125)

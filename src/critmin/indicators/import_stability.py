@@ -26,7 +26,8 @@ quantity get a quantity from the importer's unit value of that code and year,
 else the world's of that year, else the code's over all years (so that shares
 follow values where a source reports values only); the count of such flows is
 recorded. Self-trade (exporter =
-importer, re-imports) is excluded. Over a window, quantities are pooled first.
+importer, re-imports) is excluded. Over a window, quantities are pooled first — imports and
+domestic production alike.
 """
 from __future__ import annotations
 
@@ -123,6 +124,8 @@ def import_risk(flows: pd.DataFrame, g: pd.DataFrame, *, variant: str = "weighte
         raise ValueError(f"unknown domestic rule {domestic_rule!r}; use 'secure' or 'ignore'")
     if domestic is not None and len(domestic) and domestic_rule == "secure":
         d = domestic.rename(columns={"country": "importer"})
+        if window > 1:   # pooled like the imports it is compared with
+            d = pool_window(d, window).groupby(grp, as_index=False, observed=True)["p"].sum()
         d = d.merge(f[grp].drop_duplicates(), on=grp)  # only where the importer imports
         d = d[d["p"] > 0].assign(exporter=DOMESTIC, q=lambda x: x["p"])[grp + ["exporter", "q"]]
         f = pd.concat([f, d], ignore_index=True)
