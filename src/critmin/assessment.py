@@ -264,13 +264,25 @@ class _Grid:
             out[c] = arr
         cols[indicator] = out
 
-    def frame(self, cols: dict, keep: list) -> pd.DataFrame:
-        """The records: the K indicators interleaved per (country, year, mineral)."""
+    def frame(self, cols: dict, keep: list, categorical: bool = False) -> pd.DataFrame:
+        """The records: the K indicators interleaved per (country, year, mineral).
+
+        ``categorical``: text columns as pandas categoricals (a large cross product: no
+        per-row objects, a fraction of the memory)."""
         K, n = self.K, self.n
-        data = {"country": np.repeat(np.asarray(self.c, dtype=object), self.Y * self.M * K),
-                "year": np.tile(np.repeat(np.asarray(self.y, dtype=np.int64), self.M * K), self.C),
-                "mineral": np.tile(np.repeat(np.asarray(self.m, dtype=object), K), self.C * self.Y),
-                "indicator": np.tile(np.asarray(INDICATORS, dtype=object), n)}
+        ci = np.repeat(np.arange(self.C), self.Y * self.M * K)
+        mi = np.tile(np.repeat(np.arange(self.M), K), self.C * self.Y)
+        ki = np.tile(np.arange(K), n)
+        if categorical:
+            data = {"country": pd.Categorical.from_codes(ci, self.c),
+                    "year": np.tile(np.repeat(np.asarray(self.y, dtype=np.int64), self.M * K), self.C),
+                    "mineral": pd.Categorical.from_codes(mi, self.m),
+                    "indicator": pd.Categorical.from_codes(ki, list(INDICATORS))}
+        else:
+            data = {"country": np.asarray(self.c, dtype=object)[ci],
+                    "year": np.tile(np.repeat(np.asarray(self.y, dtype=np.int64), self.M * K), self.C),
+                    "mineral": np.asarray(self.m, dtype=object)[mi],
+                    "indicator": np.asarray(INDICATORS, dtype=object)[ki]}
         for c in keep:
             parts = [cols[i].get(c) for i in INDICATORS]
             numeric = all(p is None or p.dtype.kind == "f" for p in parts)
@@ -278,12 +290,10 @@ class _Grid:
             for k, p in enumerate(parts):
                 if p is not None:
                     arr[k::K] = p
-            data[c] = arr
-        out = pd.DataFrame(data)
-        for c in ("reason", "sources"):
-            if c in out:
-                out[c] = out[c].fillna("")
-        return out
+            if not numeric and c in ("reason", "sources"):
+                arr[pd.isna(arr)] = ""
+            data[c] = pd.Categorical(arr) if categorical and not numeric else arr
+        return pd.DataFrame(data, copy=False)     # no consolidation copy of millions of rows
 
 
 def _pick(cond: pd.Series, a: str, b: str) -> np.ndarray:
@@ -478,7 +488,8 @@ def assess(country: str | Iterable[str] = "JPN", year: int | Iterable[int] | Non
     supply : SupplyData, optional
         Prepared supply data to read (e.g. a policy overlay); default built from ``store``.
     detail : bool
-        Build the ``inputs`` dicts and ``sources`` lists (set False for large cross products).
+        Build the ``inputs`` dicts and ``sources`` lists. ``False`` (large cross products): the
+        record columns only.
 
     Returns
     -------
@@ -523,8 +534,10 @@ def assess(country: str | Iterable[str] = "JPN", year: int | Iterable[int] | Non
     recs, details = compute(countries=countries, years=years, minerals=mins, method=method, supply=supply,
                             detail=detail)
     if mins is None:  # drop minerals without any data at all
-        anyv = recs.groupby("mineral")["value"].agg(lambda s: s.notna().any())
+        anyv = recs["value"].notna().groupby(recs["mineral"], observed=True).any()
         recs = recs[recs["mineral"].isin(anyv[anyv].index)]
+        if isinstance(recs["mineral"].dtype, pd.CategoricalDtype):
+            recs = recs.assign(mineral=recs["mineral"].cat.remove_unused_categories())
     recs = recs.reset_index(drop=True)     # compute lays the records out in output order
     if detail:
         recs["inputs"] = _inputs(recs, details)

@@ -106,8 +106,8 @@ def diagnose(records: pd.DataFrame, *, thresholds: dict[str, float] | None = Non
     txt = TEXT["ja" if lang == "ja" else "en"]
     if records.empty:
         return []
-    gid = records.groupby(["country", "year", "mineral"], sort=False).ngroup().to_numpy()
-    pos = records["indicator"].map({ind: k for k, ind in enumerate(INDICATORS)}).to_numpy()
+    gid = records.groupby(["country", "year", "mineral"], sort=False, observed=True).ngroup().to_numpy()
+    pos = records["indicator"].astype(object).map({ind: k for k, ind in enumerate(INDICATORS)}).to_numpy()
     ok = ~np.isnan(pos.astype(float))
     n = int(gid.max()) + 1
     score = np.full((n, len(INDICATORS)), np.nan)
