@@ -23,7 +23,9 @@ Trade flows (:meth:`SupplyData.flows`)
     with a value but no quantity is kept: its quantity is imputed from the unit value of the
     code (the importer's that year, else the world's that year, else the code's over all
     years); a flow with a quantity but no value gets its value the same way. Self-trade is
-    excluded. Where a mineral has its own HS code at a stage, a code it shares with other
+    excluded. Where several sources hold the same (code, importer, year), only the first of
+    :data:`TRADE_PRIORITY` is read (an import of UN Comtrade or a fetched BACI release is never
+    added on top of the shipped flows). Where a mineral has its own HS code at a stage, a code it shares with other
     minerals at that stage (e.g. 8112.92 for Ga/Ge/In/Re/Hf, where germanium has 8112.30) is
     not counted for it.
 
@@ -67,6 +69,11 @@ STAGE_PRODUCTION = {"concentrate": ("mine_production", PRODUCTION_PRIORITY),
                     "refined": ("refined_production", REFINED_PRIORITY)}
 TRADE_STAGES = ("concentrate", "refined")
 NOT_COUNTRIES = ("WLD", "OTH")
+
+#: trade sources in order of preference where several hold the same (HS code, importer, year):
+#: complete releases (CEPII BACI, UN Comtrade declared imports) before the Critical Materials
+#: Atlas top-flows extract; any other source after these
+TRADE_PRIORITY = ("baci_hs92", "comtrade", "atlas")
 
 #: unit-value screening: factor band around the rolling median, half-window in years
 UV_BAND = 5.0
@@ -398,12 +405,18 @@ class SupplyData:
             col = "o.partner" if exports else "o.country"
             where.append(f"{col} IN ({', '.join('?' * len(imp))})" if imp else "FALSE")
             params += list(imp)
+        prio = " ".join(f"WHEN '{src}' THEN {i}" for i, src in enumerate(TRADE_PRIORITY))
+        # one source per (code, importer, year): a complete release over a top-flows extract,
+        # never the same trade added twice from two sources
         raw_sql = f"""
+            WITH o AS (SELECT o.*, CASE o.source {prio} ELSE {len(TRADE_PRIORITY)} END AS prio
+                       FROM obs o WHERE {' AND '.join(where)}),
+            best AS (SELECT hs, country, year, min(prio) AS prio FROM o GROUP BY ALL)
             SELECT o.hs, o.country AS importer, o.partner AS exporter, o.year,
                    sum(o.value::DECIMAL(38, 6)) FILTER (WHERE o.variable = 'quantity')::DOUBLE AS q,
                    sum(o.value::DECIMAL(38, 6)) FILTER (WHERE o.variable = 'value')::DOUBLE AS v,
                    min(o.source || ':' || o.edition) AS s_lo, max(o.source || ':' || o.edition) AS s_hi
-            FROM obs o WHERE {' AND '.join(where)} GROUP BY ALL
+            FROM o JOIN best USING (hs, country, year, prio) GROUP BY ALL
             ORDER BY o.hs, importer, exporter, o.year"""
         cat = catalogue.hs_codes()[["hs", "mineral", "stage", "content_basis", "shared"]]
         cat = cat.merge(hs[["hs", "mineral", "stage"]], on=["hs", "mineral", "stage"])

@@ -48,12 +48,14 @@ class Source:
 MODULES: dict[str, str] = {
     "usgs_mcs": "usgs_mcs",
     "usgs_mcs_salient": "usgs_mcs_salient",
+    "usgs_mcs_world": "usgs_mcs_world",
     "usgs_ds140": "usgs_ds140",
     "busch_usgs2024": "busch_usgs2024",
     "bgs_wms": "bgs",
     "wmd": "wmd",
     "baci_hs92": "baci",
     "atlas": "atlas",
+    "comtrade": "comtrade",
     "wgi": "wgi",
     "eu_crm_2023": "eu_crm",
     "pink_sheet": "pinksheet",
@@ -66,9 +68,11 @@ MODULES: dict[str, str] = {
 ALIASES = {
     "usgs-mcs": "usgs_mcs", "mcs": "usgs_mcs", "usgs-mcs-salient": "usgs_mcs_salient",
     "mcs-salient": "usgs_mcs_salient", "baci": "baci_hs92", "bgs": "bgs_wms",
+    "usgs-mcs-world": "usgs_mcs_world", "mcs-world": "usgs_mcs_world",
     "world-mining-data": "wmd", "pink-sheet": "pink_sheet", "pinksheet": "pink_sheet",
     "ds140": "usgs_ds140", "usgs-ds140": "usgs_ds140", "unep": "unep_2011", "iea": "iea_2021",
     "eu-crm": "eu_crm_2023", "wgi": "wgi", "atlas": "atlas",
+    "un-comtrade": "comtrade",
 }
 
 
