@@ -217,3 +217,18 @@ def test_year_outside_the_trade_data_is_a_clear_error():
 
     with pytest.raises(DataValidationError, match="expected years 1995–2024"):
         critmin.assess("JPN", 2030)
+
+
+def test_every_record_has_a_status(jp2024):
+    """scored / not_applicable (no HS code can hold the stage) / missing (data not held: the reason
+    names the remedy) — issue 12's three kinds, kept apart."""
+    assert set(jp2024["status"]) == {"scored", "not_applicable", "missing"}
+    assert (jp2024["status"].eq("scored") == jp2024["score"].notna()).all()
+    st = jp2024.set_index(["mineral", "indicator"])
+    assert st.loc[("gallium", "import_concentrate"), "status"] == "not_applicable"      # by-product
+    assert st.loc[("bentonite", "import_refined"), "status"] == "not_applicable"       # industrial mineral
+    z = st.loc[("zinc", "import_refined")]
+    assert z["status"] == "missing" and "critmin data import baci" in z["reason"]
+    assert st.loc[("copper", "import_concentrate"), "status"] == "scored"
+    na = jp2024[jp2024["status"] == "not_applicable"]
+    assert na["indicator"].isin(["import_concentrate", "import_refined"]).all()

@@ -143,7 +143,8 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
         reason = {m: why[m][0] for m in minerals}
         per_c = {m: why[m] for m in minerals if why[m][0].startswith("no recorded")}
         grid.place(cols, ind, pos, hit, reason=reason, rule=base_rule,
-                   sources={m: ts.get(m, "") for m in minerals}, reason_by_country=per_c)
+                   sources={m: ts.get(m, "") for m in minerals}, reason_by_country=per_c,
+                   not_applicable={m for m in minerals if not catalogue.codes(m, stage)})
 
     # -- 5: price volatility ----------------------------------------------------------------------
     vol = sd.volatility(years)
@@ -164,12 +165,12 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
                reason="no secondary-supply figure or recycling rate",
                rule="1 - min(1, secondary/demand); proxy: none")
 
-    keep = ["value", "reason", "rule", "data_year", "sources",
+    keep = ["value", "status", "reason", "rule", "data_year", "sources",
             "hhi", "residual_share", "n_countries", "top_country", "top_share", "total", "unit", "basis",
             "gbar", "n_partners", "total_q", "missing_g_share", "domestic_p", "valued_at", "n_imputed",
             "series", "n_years", "first_year", "rate", "variable"]
     if not detail:
-        keep = keep[:5]
+        keep = keep[:6]
     recs = grid.frame(cols, keep)
     recs["score"] = score_records(recs, method)
     details = {"reserve_life": sd.reserve_life, "import_shares": shares, "production_obs": sd.production_obs,
@@ -216,7 +217,7 @@ class _Grid:
         return np.array([make(*k) for k in uniq] + [None], dtype=object)[codes]
 
     def place(self, cols: dict, indicator: str, pos: np.ndarray, table: pd.DataFrame, *, reason,
-              rule, sources="", reason_by_country: dict | None = None) -> None:
+              rule, sources="", reason_by_country: dict | None = None, not_applicable=frozenset()) -> None:
         """Put ``table``'s columns at ``pos`` (rows × countries) for ``indicator``; cells without a
         value get the ``reason`` (a string, or one per mineral), ``rule`` and ``sources``."""
         k = INDICATORS.index(indicator)
@@ -248,10 +249,14 @@ class _Grid:
                 sel = mi == j
                 rs[sel] = np.array(texts, dtype=object)[ci[sel]]
         rs[has] = ""
-        out = {"value": value, "reason": rs, "rule": per_mineral(rule), "sources": per_mineral(sources)}
+        na = np.array([m in not_applicable for m in self.m] + [False])[mi]
+        status = np.array(["missing", "not_applicable", "scored"], dtype=object)[
+            np.where(has, 2, np.where(na, 1, 0))]
+        out = {"value": value, "reason": rs, "rule": per_mineral(rule), "sources": per_mineral(sources),
+               "status": status}
         out["sources"][~has] = ""
         for c in table.columns:
-            if c in ("value", "country", "year", "mineral", "reason"):
+            if c in ("value", "country", "year", "mineral", "reason", "status"):
                 continue
             src = table[c].to_numpy()
             if src.dtype.kind in "fiub":
@@ -385,8 +390,13 @@ def _inputs(recs: pd.DataFrame, details: dict, top: int = 12) -> list[dict]:
     return out
 
 
-RECORD_COLUMNS = ["country", "year", "mineral", "indicator", "value", "score", "reason", "rule", "inputs",
-                  "sources"]
+RECORD_COLUMNS = ["country", "year", "mineral", "indicator", "value", "score", "status", "reason", "rule",
+                  "inputs", "sources"]
+
+#: record ``status``: scored; ``not_applicable`` — structural, no HS code can hold this stage (a
+#: by-product with no traded ore, an industrial mineral with no refined stage, elements traded only
+#: as a group); ``missing`` — the data are not held (the ``reason`` names the remedy)
+STATUSES = ("scored", "not_applicable", "missing")
 
 
 class Assessment:
@@ -447,11 +457,11 @@ class Assessment:
         """The ``critmin assess --format json`` document (non-finite numbers as null)."""
         r = self.records
         rows = [{"country": c, "year": int(y), "mineral": m, "indicator": i, "value": _fin(float(v)),
-                 "score": _fin(float(sc)), "reason": rs or None, "rule": ru,
+                 "score": _fin(float(sc)), "status": st, "reason": rs or None, "rule": ru,
                  "inputs": inp if isinstance(inp, dict) else {}, "sources": list(src) if isinstance(src, list) else []}
-                for c, y, m, i, v, sc, rs, ru, inp, src in zip(
-                    r["country"], r["year"], r["mineral"], r["indicator"], r["value"], r["score"], r["reason"],
-                    r["rule"], r["inputs"] if "inputs" in r else [None] * len(r),
+                for c, y, m, i, v, sc, st, rs, ru, inp, src in zip(
+                    r["country"], r["year"], r["mineral"], r["indicator"], r["value"], r["score"], r["status"],
+                    r["reason"], r["rule"], r["inputs"] if "inputs" in r else [None] * len(r),
                     r["sources"] if "sources" in r else [None] * len(r))]
         minerals = [{"mineral": d["mineral"], "country": d["country"], "year": d["year"],
                      "diagnosis": d["diagnosis"], "tools": d["tools"], "problems": d["problems"]}

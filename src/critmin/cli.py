@@ -50,6 +50,11 @@ def data_info(country: str = typer.Option("JPN", help="importer whose trade part
         span = f"{ys[0]}–{ys[-1]}" if len(ys) > 1 else str(ys[0])
         t.add_row(r["mineral"], r["dataset"], span, str(len(ys)), str(r["countries"]), r["source"])
     con.print(t)
+    rv = info["revisions"]
+    con.print(f"USGS MCS production figures revised by more than {rv['threshold']:.0%} between editions: "
+              f"{rv['count']} (the later edition's figure is used; the list: --format json, key "
+              f"'revisions'); {rv['superseded_rows']} older-edition rows dropped where a later edition's "
+              "table omits the country")
 
 
 @data_app.command("gaps")
@@ -222,14 +227,15 @@ def _print_table(result, lang: str) -> None:
            f"{m.get('volatility')} {m.get('volatility_window')}y, normalisation {m.get('normalisation')}")
     if lang == "ja":
         title = f"供給リスク指標（0〜1、1 = リスク最大）輸入国 {c}、{y}年"
-        caption = (f"政策ツール: {legend}。\n手法: {how}。'-' = 評価なし（理由は --format json とレポート）。"
+        caption = (f"政策ツール: {legend}。\n手法: {how}。'-' = データなし、'n/a' = 該当しない"
+                   "（構造上その段階がない）。理由は --format json とレポート。"
                    "評価済み指標の平均で順位付け（6指標中4指標以上を評価できた鉱種を先に表示）。")
         cols = ("鉱種", "平均", "指標数", "政策ツール")
     else:
         title = f"Supply-risk scores (0-1, 1 = highest risk), importer {c}, year {y}"
-        caption = (f"Tools: {legend}.\nMethod: {how}. '-' = not assessed (reason in --format json and the "
-                   "report). Ranked by the mean of the scored indicators, minerals with at least 4 of 6 scored "
-                   "first.")
+        caption = (f"Tools: {legend}.\nMethod: {how}. '-' = no data, 'n/a' = not applicable (the stage does "
+                   "not exist); reasons in --format json and the report. Ranked by the mean of the scored "
+                   "indicators, minerals with at least 4 of 6 scored first.")
         cols = ("mineral", "mean", "n", "tools")
     t = Table(title=title, box=box.SIMPLE_HEAD, caption=caption, caption_justify="left", pad_edge=False)
     t.add_column("#", justify="right")
@@ -239,8 +245,10 @@ def _print_table(result, lang: str) -> None:
     t.add_column(cols[1], justify="right")
     t.add_column(cols[2], justify="right")
     t.add_column(cols[3], no_wrap=True)
+    status = dict(zip(zip(recs["mineral"], recs["indicator"]), recs["status"]))
     for k, (mn, row) in enumerate(wide.iterrows(), 1):
-        cells = ["-" if row[i] != row[i] else f"{row[i]:.2f}" for i in INDICATORS]
+        cells = [("n/a" if status.get((mn, i)) == "not_applicable" else "-") if row[i] != row[i]
+                 else f"{row[i]:.2f}" for i in INDICATORS]
         tools = " ".join(TOOL_ABBR[x] for x in diag.get(mn, {}).get("tools", []))
         t.add_row(str(k), name(mn, lang), *cells, f"{row['mean']:.2f}", str(int(row["n"])), tools)
     _console(124 if lang == "ja" else 110).print(t)
