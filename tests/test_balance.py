@@ -189,12 +189,13 @@ def test_no_negative_or_null_consumption_with_trade(jpn):
 
 
 def test_titanium_years_without_a_balance_left_out(store, jpn):
-    """Japan's titanium sponge output is in the data from 2023 only: 2020–2022 (exports of
-    8108.20 far above imports, no production figure) are left out of the mean."""
+    """Japan's titanium sponge output is in the data from 2021 (USGS MCS 2023–2026: 49,200, 47,000,
+    57,000, 57,000 t): 2020 (exports of 8108.20 far above imports, no production figure) is left out
+    of the mean."""
     r = jpn.loc["titanium"]
-    assert r["basis"] == "apparent" and r["years"] == [2023, 2024]
-    assert "2020, 2021, 2022" in r["reason"] and "left out" in r["reason"]
-    assert r["production_t"] == 57_000.0                        # USGS MCS 2025/2026, t Ti
+    assert r["basis"] == "apparent" and r["years"] == [2021, 2022, 2023, 2024]
+    assert "in 2020" in r["reason"] and "left out" in r["reason"]
+    assert r["production_t"] == pytest.approx((49_200 + 47_000 + 57_000 + 57_000) / 4)
     assert r["standard_consumption_t"] == pytest.approx(r["production_t"] + r["imports_t"] - r["exports_t"])
 
 

@@ -91,3 +91,23 @@ def test_cli_data_gaps_json():
     assert doc["country"] == "JPN"
     rows = {(x["mineral"], x["stage"]): x for x in doc["gaps"]}
     assert rows[("tin", "refined")]["codes"] == ["800110"] and rows[("tin", "refined")]["fix"] == "import"
+
+
+def test_revisions_between_usgs_editions(info):
+    rv = info["revisions"]
+    assert rv["threshold"] == 0.05 and rv["count"] == len(rv["rows"]) > 100
+    assert rv["superseded_rows"] > 0
+    # lithium Zimbabwe 2023: MCS2024 3,400 t (estimate) → MCS2025 14,900 t (the store keeps 14,900)
+    zwe = [r for r in rv["rows"] if (r["mineral"], r["country"], r["year"]) == ("lithium", "ZWE", 2023)]
+    assert len(zwe) == 1
+    r = zwe[0]
+    assert (r["old_edition"], r["old_value"], r["new_edition"], r["new_value"], r["unit"]) == (
+        "MCS2024", 3400.0, "MCS2025", 14900.0, "t")
+    assert all(r["change"] is None or abs(r["change"]) > 0.05 for r in rv["rows"])
+    assert {r["old_edition"] for r in rv["rows"]} >= {"MCS2022", "MCS2023", "MCS2024", "MCS2025"}
+
+
+def test_info_table_prints_the_revision_count(info):
+    r = CliRunner().invoke(app, ["data", "info"], terminal_width=200)
+    assert r.exit_code == 0, r.output
+    assert f"revised by more than 5% between editions: {info['revisions']['count']}" in r.output

@@ -21,7 +21,7 @@ from typing import Callable
 import pandas as pd
 
 from . import schema
-from .sources import module, sha256
+from .sources import module, sha256, usgs_mcs_world
 from .store import shipped_dir, write_parquet_atomic
 
 #: (source id, function name in the module, raw path relative to the raw dir, output part)
@@ -32,6 +32,10 @@ PLAN: list[tuple[str, str, str, str]] = [
     ("usgs_mcs_salient", "read", "usgs-mcs-2022/salient", "supply"),
     ("usgs_mcs_salient", "read", "usgs-mcs-2023/salient", "supply"),
     ("usgs_mcs_salient", "read", "usgs-mcs-2024/salient", "supply"),
+    # MCS 2022-2024 per-commodity world files: reserves 2022/2023, production 2020-2023
+    ("usgs_mcs_world", "read", "usgs-mcs-2022/world", "supply"),
+    ("usgs_mcs_world", "read", "usgs-mcs-2023/world", "supply"),
+    ("usgs_mcs_world", "read", "usgs-mcs-2024/world", "supply"),
     ("busch_usgs2024", "read", "pmbusch-critical-minerals-ev/USGS2024.xlsx", "supply"),
     ("usgs_ds140", "read", "usgs-ds140/ds140-lithium-2021.xlsx", "supply"),
     ("bgs_wms", "read", "bgs-world-mineral-statistics", "supply"),
@@ -112,6 +116,10 @@ def build(raw: Path | str | None = None, out: Path | str | None = None,
     try:
         for part, frames in parts.items():
             df = pd.concat(frames, ignore_index=True)
+            # USGS MCS editions: the newest edition's production table stands whole (see supersede)
+            df, gone = usgs_mcs_world.supersede(df)
+            if len(gone) and "usgs_mcs" in sources:
+                sources["usgs_mcs"]["superseded_rows"] = int(len(gone))
             df = schema.validate(df, file=f"<built {part}>")
             df = df.sort_values(["dataset", "mineral", "hs", "country", "year"], kind="stable")
             write_parquet_atomic(df, tmp / f"{part}.parquet")

@@ -86,11 +86,11 @@ def test_deu_2020_refined_copper_counts_value_only_flows(sd):
     # before issue 11 the flows were dropped and SR was 1.670 (sourcing = Germany's own output
     # only, IR = 0). Hand computation (above): imports 23 partners, USD 2.945 bn = 474,636 t at the
     # 2024 unit value rescaled to 2020 copper prices (6.21 kUSD/t); exports USD 1.002 bn = 161,499 t;
-    # domestic 643,000 t (BGS WMS); HHI_GS 1.0906, HHI_sourcing 1.3245, IR 0.32750, EoL-RIR 0.55:
-    # SR = (1.0906·0.16375 + 1.3245·0.83625)·0.45 = 0.5788. (The issue's 0.721 imputed tonnes at the
-    # 2024 unit value, a third too few for 2020; with exports left out as well it was 0.7237.)
+    # domestic 643,000 t (BGS WMS); HHI_GS 1.4021 (USGS MCS 2022's named refiners), HHI_sourcing
+    # 1.3245, IR 0.32750, EoL-RIR 0.55: SR = (1.4021·0.16375 + 1.3245·0.83625)·0.45 = 0.6017.
+    # (The issue's 0.721 imputed tonnes at the 2024 unit value, a third too few for 2020.)
     h = _hand_refined_sr("DEU", 2020, "740311", "copper")
-    assert h["sr"] == pytest.approx(0.57878, abs=5e-5)
+    assert h["sr"] == pytest.approx(0.60174, abs=5e-5)
     assert h["imports"] == pytest.approx(474635.5, rel=1e-6)
     r = eu_crm.supply_risk("DEU", [2020], ["copper"], supply=sd).set_index("stage")
     ref = r.loc["refined"]

@@ -115,7 +115,37 @@ def info(country: str = "JPN") -> dict:
     cov = cov.sort_values(["mineral", "dataset"])
     coverage = [{"mineral": r.mineral, "dataset": r.dataset, "years": [int(y) for y in r.years],
                  "countries": int(r.countries), "source": r.source} for r in cov.itertuples()]
-    return {"sources": sources, "coverage": coverage, "country": country, "built": man.get("built")}
+    return {"sources": sources, "coverage": coverage, "country": country, "built": man.get("built"),
+            "revisions": revisions(st, man)}
+
+
+#: relative change above which a production figure counts as revised between USGS MCS editions
+REVISION_THRESHOLD = 0.05
+
+
+def revisions(st=None, man: dict | None = None, threshold: float = REVISION_THRESHOLD) -> dict:
+    """USGS MCS production figures revised between editions by more than ``threshold``.
+
+    Where editions (MCS2022 … MCS2026 and any imported) overlap on a (mineral, stage, country,
+    year) production figure, the later edition's figure is the one the store keeps; this lists
+    each change between consecutive editions (:func:`critmin.sources.usgs_mcs_world.revisions`).
+    Returns ``{"threshold", "count", "superseded_rows", "rows": [{mineral, dataset, stage,
+    country, year, unit, old_edition, old_value, new_edition, new_value, change}]}``;
+    ``superseded_rows`` counts older-edition rows the build removed because the newer table
+    omits their country (:func:`~critmin.sources.usgs_mcs_world.supersede`).
+    """
+    from ..sources.usgs_mcs_world import revisions as _revisions
+
+    st = st or default_store()
+    man = man if man is not None else read_manifest(st.shipped)
+    obs = st.sql("""SELECT dataset, mineral, stage, country, year, unit, basis, edition, value
+                    FROM obs_all WHERE source = 'usgs_mcs'
+                      AND dataset IN ('mine_production', 'refined_production')""")
+    rev = _revisions(obs, threshold)
+    rows = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+            for r in rev.assign(year=rev["year"].astype(int)).to_dict("records")]
+    sup = next((s.get("superseded_rows", 0) for s in man.get("sources", []) if s["id"] == "usgs_mcs"), 0)
+    return {"threshold": threshold, "count": len(rows), "superseded_rows": int(sup), "rows": rows}
 
 
 def gaps(country: str = "JPN", stages: Iterable[str] = ("concentrate", "refined")) -> pd.DataFrame:

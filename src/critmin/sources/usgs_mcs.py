@@ -186,6 +186,19 @@ UNIT_ERRATA: dict[tuple[str, str, str], str] = {
     # (world 21,000; MCS2025 notes 'Reserve data is thousand metric tons'; Australia's
     # JORC note in the same row says 2.3 million tons).
     ("MCS2026", "vanadium", "reserves"): "thousand metric tons",
+    # per-commodity world files (critmin.sources.usgs_mcs_world), unit token of the column name
+    # wrong: each value equals the neighbouring editions' figure in the true unit
+    # MCS2023 'Prod_t_…' chromite: world 2022e 41,000 (MCS2024: 41,900 kt); its note says
+    # 'Units are thousand metric tons'
+    ("MCS2023", "chromium", "production"): "thousand metric tons",
+    # MCS2023 'Reserves_t' vanadium: world 26,000 (MCS2024 'Reserves_kt' 19,000; MCS2025 note kt)
+    ("MCS2023", "vanadium", "reserves"): "thousand metric tons",
+    # MCS2023 'Reserves_kt' rhenium: Russia 310,000 (MCS2025: 310,000 kilograms)
+    ("MCS2023", "rhenium", "reserves"): "kilograms",
+    # MCS2024 'Reserves_kt' selenium: world 95,000 (MCS2025: 92,000 metric tons)
+    ("MCS2024", "selenium", "reserves"): "metric tons",
+    # MCS2024 'Reserves_t' talc: USA 140,000 (MCS2023 'Reserves_kt' and MCS2025: 140,000 kt)
+    ("MCS2024", "talc and pyrophyllite", "reserves"): "thousand metric tons",
 }
 
 #: Production basis where it differs from the catalogue's default basis.
@@ -430,7 +443,7 @@ def _classify(label: str, text: str, country: str, kind: str) -> tuple[str, str,
             mineral = "platinum_group_metals"
         elif "palladium" in text:
             mineral = "palladium"
-        elif "platinum content" in text:
+        elif "platinum content" in text or "production: platinum" in text:   # MCS2022-2024 wording
             mineral = "platinum"
         else:
             return None
@@ -558,6 +571,9 @@ def _read_world(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     for (ed, lab, kind), true_unit in UNIT_ERRATA.items():
         if ed == edition and kind == "reserves":
             res_mult[label == lab] = UNITS[true_unit][1]
+    # an explicit reserve unit per row (the per-commodity world files of MCS2022-2024 name it
+    # in the column header, :mod:`critmin.sources.usgs_mcs_world`) replaces the note rule
+    res_unit = df["RES_UNIT_MEAS"].map(_label) if "RES_UNIT_MEAS" in df.columns else None
 
     rows: list[dict] = []
     parsed = {c: parse_numbers(df[c]) for c, *_ in prod_cols}
@@ -586,7 +602,7 @@ def _read_world(df: pd.DataFrame, path: Path) -> pd.DataFrame:
                 if math.isnan(v):
                     continue
                 flag = f.replace("e", "")
-                if est or "estimat" in typ or ("estimat" in pnote.lower()
+                if est or "e" in f or "estimat" in typ or ("estimat" in pnote.lower()
                                                and (str(year) in pnote or "23-24" not in pnote)):
                     flag += "e"
                 rows.append({**base, "dataset": dataset, "mineral": mineral, "stage": stage,
@@ -599,6 +615,10 @@ def _read_world(df: pd.DataFrame, path: Path) -> pd.DataFrame:
                 basis = "gross"
             rfactor = factor if res_mult.iat[i] == 1.0 else res_mult.iat[i]
             runit = unit if res_mult.iat[i] == 1.0 else "t"
+            if res_unit is not None:
+                if res_unit.iat[i] not in UNITS:
+                    continue
+                runit, rfactor = UNITS[res_unit.iat[i]]
             for c, year in res_cols:
                 v, f = parsed[c][0].iat[i], parsed[c][1].iat[i]
                 if math.isnan(v):
@@ -607,6 +627,19 @@ def _read_world(df: pd.DataFrame, path: Path) -> pd.DataFrame:
                              "year": year, "value": v * rfactor, "unit": runit, "basis": basis,
                              "flag": f, "note": _clean_note(df["RESERVE_NOTES"].iat[i])})
     return _finish(rows, path)
+
+
+def read_world_table(df: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Rows of a table already in the World Data layout (``COMMODITY, COUNTRY, TYPE, UNIT_MEAS,
+    PROD_[EST_]<year>, RESERVES_<year>``, notes; optional ``RES_UNIT_MEAS``) → observations,
+    by the rules of this module (not yet validated). ``path`` names the file in errors.
+    Used by :mod:`critmin.sources.usgs_mcs_world` for the MCS2022–2024 per-commodity files."""
+    return _read_world(df, path)
+
+
+def read_csv_text(path: Path) -> pd.DataFrame:
+    """A USGS CSV as strings (UTF-8 with BOM or Windows-1252), header names stripped."""
+    return _read_csv(path)
 
 
 # ----------------------------------------------------------------------------- Commodities Data (MCS2026)
@@ -767,10 +800,16 @@ def read(path: str | Path) -> pd.DataFrame:
 
     Returns validated observations (datasets ``reserves``, ``mine_production``,
     ``refined_production``; from the long format also ``price`` and ``us_salient``).
+    A per-commodity world file of MCS2022–2024 (``mcs2024-coppe_world.csv``) is handed to
+    :func:`critmin.sources.usgs_mcs_world.read`.
     """
     path = require_file(path, what="USGS MCS")
     UNMAPPED.clear()
     df = _read_csv(path)
+    from . import usgs_mcs_world   # local: that module builds on this one
+
+    if usgs_mcs_world.looks_like(list(df.columns)):
+        return usgs_mcs_world.read(path)
     cols = set(df.columns)
     if {"COMMODITY", "COUNTRY"} & cols or any(re.match(r"PROD_", c) for c in cols):
         df = _read_world(df, path)
