@@ -206,3 +206,27 @@ def test_no_recorded_imports_is_unknown_sourcing_not_self_supply(sd):
     assert r["sr"] == pytest.approx(r["hhi_gs"] * (1 - r["eol_rir"]), rel=1e-12)
     assert "sourcing unknown" in r["note"]
     assert eu_crm.sourcing_shares("CHN", 2022, "lithium", "mine", supply=sd).empty
+
+
+def test_pol_2020_copper_mine_import_reliance_on_one_basis(sd):
+    """Poland 2020, copper ore (HS 2603, gross weight): import reliance on the value basis — ore
+    imports and exports in USD against Poland's own contained mine output valued at the copper price
+    (Pink Sheet 2020 mean). Mixing 0.3 Mt of gross ore with contained copper gave 0.25."""
+    s = default_store()
+
+    def one(q, p):
+        return float(s.sql(q, p).iloc[0, 0] or 0.0)
+
+    imp = one("""SELECT sum(value) FROM obs WHERE dataset = 'trade' AND hs = '260300' AND year = 2020
+                 AND variable = 'value' AND country = 'POL' AND partner <> 'POL'""", [])
+    exp = one("""SELECT sum(value) FROM obs WHERE dataset = 'trade' AND hs = '260300' AND year = 2020
+                 AND variable = 'value' AND partner = 'POL' AND country <> 'POL'""", [])
+    prod = one("""SELECT value FROM obs WHERE dataset = 'mine_production' AND source = 'wmd'
+                  AND mineral = 'copper' AND country = 'POL' AND year = 2020""", [])
+    price = one("""SELECT value FROM obs WHERE dataset = 'price' AND source = 'pink_sheet'
+                   AND mineral = 'copper' AND year = 2020""", [])
+    dom = prod * price / 1000                                         # kUSD
+    hand = (imp - exp) / (dom + imp - exp)
+    r = eu_crm.supply_risk("POL", [2020], ["copper"], supply=sd).set_index("stage").loc["mine"]
+    assert r["basis"] == "value" and r["ir"] == pytest.approx(hand, rel=1e-9)
+    assert 0.05 < r["ir"] < 0.15                                      # 0.110 (was 0.25)
