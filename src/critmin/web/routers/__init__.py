@@ -1,0 +1,6 @@
+"""The routers of the web application, one module per area."""
+from __future__ import annotations
+
+from . import analysis, data, pages, private, scenarios
+
+ALL = [analysis.router, data.router, scenarios.router, private.router, pages.router]
