@@ -95,7 +95,9 @@ def test_event_catalogue_holds_spec_events():
 
 
 def test_shipped_scenarios():
-    assert dr.scenario_names() == ["china_ree_2010", "drc_cobalt", "indonesia_nickel_2014", "indonesia_nickel_2020"]
+    assert dr.scenario_names() == ["china_antimony_2024", "china_gallium_2023", "china_graphite_2023", "china_ree_2010",
+                                   "china_ree_magnets_2025", "china_us_antimony_ban_2024", "china_us_gallium_ban_2024",
+                                   "drc_cobalt", "indonesia_nickel_2014", "indonesia_nickel_2020"]
     sc = dr.load_scenario("china_ree_2010")
     assert sc.cuts[0].exporter == "CHN" and sc.cuts[0].fraction == 0.4 and sc.days == 365
     r = dr.run_scenario("china_ree_2010", stock_days=60)
@@ -109,6 +111,61 @@ def test_shipped_scenarios():
     assert n["partners"][0]["share"] > 0.4                                       # Indonesia's ore in 2013
     c = dr.run_scenario("drc_cobalt")
     assert c["country"] == "CHN" and c["stage"] == "refined" and c["gross_shortfall_t"] > 0   # 8105.10 is refined
+
+
+def test_recent_export_controls_in_catalogue():
+    """China's controls of 2023-2025, dated and coded as the cited announcements say."""
+    ev = dr.events().set_index("id")
+    assert dr.events_as_of() == "2025-11-09"
+    ga = ev.loc["chn-gallium-export-control-2023"]
+    assert (ga["date"].isoformat(), ga["announced"], ga["type"]) == ("2023-08-01", "2023-07-03", "export_control")
+    assert "8112929010" in ga["hs"] and ga["url"].startswith("https://m.mofcom.gov.cn/")
+    assert "2825600002" in ev.loc["chn-germanium-export-control-2023", "hs"]             # germanium dioxide
+    gr = ev.loc["chn-graphite-export-control-2023"]
+    assert (gr["date"].isoformat(), gr["announced"], gr["stage"]) == ("2023-12-01", "2023-10-20", "concentrate")
+    assert {"2504101000", "2504109100"} <= set(gr["hs"])                                 # flake, spherical
+    sb = ev.loc["chn-antimony-export-control-2024"]
+    assert (sb["date"].isoformat(), sb["announced"]) == ("2024-09-15", "2024-08-15") and "2617101000" in sb["hs"]
+    us = ev[ev.index.str.startswith("chn-us-ban-") & (ev["type"] == "export_ban")]
+    assert sorted(us["mineral"]) == ["antimony", "gallium", "germanium"]
+    assert set(us["target"]) == {"USA"} and {d.isoformat() for d in us["date"]} == {"2024-12-03"}
+    assert ev.loc["chn-us-ban-suspended-antimony-2025", "type"] == "lifted"
+    ree = ev.loc["chn-ree-export-control-2025"]
+    assert ree["date"].isoformat() == "2025-04-04" and "dysprosium" in ree["measure"] and "2805301910" in ree["hs"]
+    recent = ev[ev["year"] >= 2023]
+    assert (recent["url"].str.startswith("https://")).all() and (recent["source"].str.len() > 20).all()
+    json.dumps(dr.events().assign(date=lambda d: d["date"].astype(str)).to_dict("records"))   # JSON-ready
+
+
+def test_recent_scenarios_dated_sourced_and_hand_computed():
+    t = dr.scenario_table().set_index("name")
+    recent = t[t["date"] >= "2023"]
+    assert len(recent) >= 5
+    assert (recent["source"].str.len() > 20).all() and recent["url"].str.startswith("https://").all()
+    assert (recent["assumption"].str.len() > 50).all()
+    assert t.loc["indonesia_nickel_2014", "date"] == "2014-01-12"      # earliest restrictive event
+    # gallium 2023: 100 % of China's 2022 flow for 51 days (1 Aug - 20 Sep 2023, first licences 21 Sep)
+    r = dr.run_scenario("china_gallium_2023")
+    fl = dr.import_flows("JPN", "gallium", "refined", 2022)
+    chn = float(fl.loc[fl["exporter"] == "CHN", "t"].iat[0])
+    assert r["year"] == 2022 and r["gross_shortfall_t"] == pytest.approx(chn * 51 / 365)
+    assert r["scenario"]["date"] == "2023-08-01" and "21 September 2023" in r["scenario"]["assumption"]
+    assert r["scenario"]["events"][0]["url"].startswith("https://")
+    # antimony 2024: 97 % for 47 days; US ban: 100 % of China's flow to the USA for 341 days
+    a = dr.run_scenario("china_antimony_2024")
+    fa = dr.import_flows("JPN", "antimony", "refined", 2023)
+    assert a["gross_shortfall_t"] == pytest.approx(0.97 * float(fa.set_index("exporter").at["CHN", "t"]) * 47 / 365)
+    u = dr.run_scenario("china_us_antimony_ban_2024")
+    assert u["country"] == "USA" and u["days"] == 341 and u["partners"][0]["fraction_stopped"] == 1.0
+
+
+def test_cli_runs_every_recent_scenario():
+    recent = dr.scenario_table().query("date >= '2023'")["name"]
+    for n in recent:
+        r = CliRunner().invoke(app, ["disrupt", "--scenario", n, "--format", "json"])
+        assert r.exit_code == 0, (n, r.output)
+        d = json.loads(r.stdout)
+        assert d["scenario"]["name"] == n and d["gross_shortfall_t"] > 0 and d["scenario"]["source"]
 
 
 def test_bad_scenario_file(tmp_path):
@@ -191,9 +248,9 @@ def test_mc_on_shipped_data_with_governance():
     r = dr.monte_carlo("JPN", "rare_earths", "refined", 2024, n_years=20_000, seed=3)
     rates = {x["exporter"]: x for x in r["rates"]}
     chn = rates["CHN"]
-    assert chn["restrictions"] == 2                  # 2010 quota + 2020 export control law
+    assert chn["restrictions"] == 3                  # 2010 quota + 2020 export control law + 2025 seven-REE controls
     span = 2025 - 2009 + 1                           # the catalogue's years
-    assert chn["lambda"] == pytest.approx((2 + 10 * 0.1 * chn["g"]) / (span + 10))
+    assert chn["lambda"] == pytest.approx((3 + 10 * 0.1 * chn["g"]) / (span + 10))
     assert 0 < chn["g"] < 1
     assert r["by_stock_days"][0]["stock_days"] == 0 and r["by_stock_days"][-1]["prob_shortfall"] == 0.0
     json.dumps(r)                                    # JSON-ready

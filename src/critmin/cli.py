@@ -21,13 +21,20 @@ app.add_typer(data_app, name="data")
 
 @data_app.command("info")
 def data_info(country: str = typer.Option("JPN", help="importer whose trade partners are counted"),
-              format: Fmt = typer.Option(Fmt.table, "--format", help="table or json")) -> None:
+              format: Fmt = typer.Option(Fmt.table, "--format", help="table or json"),
+              mineral_list: Optional[str] = typer.Option(None, "--list", help="only the minerals of a published "
+                                                         "list (`critmin lists`), e.g. jp-stockpile-34")) -> None:
     """What data the tool holds: per mineral and dataset, years, countries and source edition."""
     from . import data
     from .countries import check_iso3
 
     try:
         info = data.info(check_iso3(country))
+        if mineral_list:
+            from .catalogue import list_members
+
+            keep = set(list_members(mineral_list))
+            info["coverage"] = [r for r in info["coverage"] if r["mineral"] in keep]
     except CritminError as exc:
         _fail(exc)
     if format == Fmt.json:
@@ -135,6 +142,8 @@ def assess_cmd(
     country: str = typer.Option("JPN", help="importing country (ISO3)"),
     year: Optional[int] = typer.Option(None, help="assessment year (default: latest with trade data)"),
     mineral: Optional[List[str]] = typer.Option(None, "--mineral", "-m", help="mineral id or name (repeatable)"),
+    mineral_list: Optional[str] = typer.Option(None, "--list", help="the minerals of a published list (`critmin "
+                                               "lists`), e.g. jp-stockpile-34, eu-crm-2023; adds to --mineral"),
     lang: str = typer.Option("en", help="ja or en"),
     format: OutFmt = typer.Option(OutFmt.table, "--format", help="table, json or csv"),
     out: Optional[Path] = typer.Option(None, help="HTML report path (default critmin-report.html with the "
@@ -171,6 +180,10 @@ def assess_cmd(
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       transient=True, disable=quiet, console=_console() if not quiet else None) as prog:
             task = prog.add_task("assessing", total=None)
+            if mineral_list:
+                from .catalogue import list_members
+
+                mineral = [*(mineral or []), *list_members(mineral_list)]
             result = assess(country, year, mineral or None, method=method, lang=lang)
             recs = result.records
             trend = None

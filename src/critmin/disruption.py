@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 import math
 from importlib import resources
 from pathlib import Path
@@ -57,6 +56,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from . import catalogue
 from .errors import DataValidationError, UnknownNameError, did_you_mean
+from .limits import (MAX_CUTS, MAX_DAYS, MAX_LIST, MAX_NAME, MAX_SIM_YEARS, MAX_TEXT, MIN_DURATION_DAYS, YEARS,
+                     check_file_size, check_tree, short)
 
 DAYS_PER_YEAR = 365.0
 STAGE_ORDER = ("refined", "concentrate", "intermediate", "chemical")
@@ -90,11 +91,35 @@ class Event(BaseModel):
     measure: str
     type: str
     source: str
+    announced: dt.date | None = None
+    target: str | None = None
+    hs: list[str] = []
+    url: str = ""
 
     @field_validator("country")
     @classmethod
     def _country(cls, v: str) -> str:
         return _iso3_or_group(v)
+
+    @field_validator("target")
+    @classmethod
+    def _target(cls, v: str | None) -> str | None:
+        return None if v is None else _iso3_or_group(v)
+
+    @field_validator("hs")
+    @classmethod
+    def _hs(cls, v: list[str]) -> list[str]:
+        bad = [c for c in v if not (str(c).isdigit() and 6 <= len(str(c)) <= 10)]
+        if bad:
+            raise ValueError(f"HS codes are 6 to 10 digits, quoted: {bad}")
+        return [str(c) for c in v]
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if v and not v.startswith(("http://", "https://")):
+            raise ValueError(f"url must start with http:// or https://: {v!r}")
+        return v
 
     @field_validator("mineral")
     @classmethod
@@ -119,8 +144,8 @@ class Event(BaseModel):
 class Cut(BaseModel):
     """An exporter stopping ``fraction`` (0–1] of its exports to the importer."""
 
-    model_config = ConfigDict(extra="forbid")
-    exporter: str
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    exporter: str = Field(max_length=MAX_NAME)
     fraction: float = Field(1.0, gt=0.0, le=1.0)
 
     @field_validator("exporter")
@@ -132,19 +157,36 @@ class Cut(BaseModel):
 
 
 class Scenario(BaseModel):
-    """A disruption scenario (YAML): who stops what, for how long."""
+    """A disruption scenario (YAML): who stops what, for how long.
 
-    model_config = ConfigDict(extra="forbid")
-    name: str
+    Bounds (:mod:`critmin.limits`): ``days`` at most 3,650, at most 60 ``cuts`` and 200
+    ``events``, names up to 200 and texts up to 2,000 characters, finite numbers.
+    """
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_max_length=MAX_TEXT)
+    name: str = Field(max_length=MAX_NAME)
     title: str = ""
-    mineral: str
-    stage: str | None = None
-    importer: str = "JPN"
-    base_year: int | None = None
-    days: float = Field(gt=0)
-    cuts: list[Cut] = Field(min_length=1)
-    events: list[str] = []
+    mineral: str = Field(max_length=MAX_NAME)
+    stage: str | None = Field(None, max_length=MAX_NAME)
+    importer: str = Field("JPN", max_length=MAX_NAME)
+    base_year: int | None = Field(None, ge=YEARS[0], le=YEARS[1])
+    days: float = Field(gt=0, le=MAX_DAYS)
+    cuts: list[Cut] = Field(min_length=1, max_length=MAX_CUTS)
+    events: list[str] = Field([], max_length=MAX_LIST)
     note: str = ""
+    #: date of the measure replayed (the scenarios of measures from 2023 on carry one)
+    date: dt.date | None = None
+    #: where the measure and the share/duration assumption are stated
+    source: str = ""
+    url: str = ""
+    #: the stated share and duration assumption, with the evidence it rests on
+    assumption: str = ""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _bounded(cls, v):
+        check_tree(v, what="disruption scenario")   # before a YAML alias bomb expands
+        return v
 
     @field_validator("mineral")
     @classmethod
@@ -168,10 +210,12 @@ class Scenario(BaseModel):
 
 def _pydantic_error(exc: ValidationError, file: str) -> DataValidationError:
     e = exc.errors()[0]
-    loc = ".".join(str(x) for x in e.get("loc", ()))
-    return DataValidationError(f"invalid entry: {e.get('msg', 'invalid')}", file=file, field=loc or None,
-                               found=e.get("input") if not isinstance(e.get("input"), dict) else None,
-                               fix="correct the field as the message says")
+    loc = ".".join(str(x) for x in e.get("loc", ()))[:200]
+    inp = e.get("input")
+    return DataValidationError(f"invalid entry: {short(e.get('msg', 'invalid'), 300)}", file=file,
+                               field=loc or None,
+                               found=short(inp, 80) if isinstance(inp, (str, int, float)) else None,
+                               fix="correct the field as the message says (bounds: critmin.limits)")
 
 
 def _read_yaml(path_or_text, file: str):
@@ -182,7 +226,7 @@ def _read_yaml(path_or_text, file: str):
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise DataValidationError("malformed YAML", file=file, row=(mark.line + 1) if mark else None,
-                                  found=str(getattr(exc, "problem", exc)), fix="check the indentation") from None
+                                  found=short(str(getattr(exc, "problem", exc)), 200), fix="check the indentation") from None
 
 
 def _pkg_file(name: str):
@@ -214,10 +258,45 @@ def events(path: str | Path | None = None) -> pd.DataFrame:
         if ev.id in seen:
             raise DataValidationError("duplicate event id", file=f, row=i, field="id", found=ev.id)
         seen.add(ev.id)
-        out.append(ev.model_dump())
+        d = ev.model_dump()
+        d["announced"] = d["announced"].isoformat() if d["announced"] else None   # JSON-ready
+        out.append(d)
     df = pd.DataFrame(out)
     df["year"] = df["date"].map(lambda d: d.year)
+    as_of = doc.get("as_of")
+    df.attrs["as_of"] = as_of.isoformat() if isinstance(as_of, dt.date) else (str(as_of) if as_of else None)
     return df
+
+
+def events_as_of() -> str | None:
+    """The date up to which the shipped event catalogue was brought (``as_of`` in its YAML), ISO."""
+    return events().attrs.get("as_of")
+
+
+def scenario_table() -> pd.DataFrame:
+    """The shipped disruption scenarios, one row each: name, title, date (of the measure replayed:
+    the scenario's ``date``, else its earliest restrictive event's), mineral, stage, importer, cuts,
+    days, events, source (the scenario's, else its events'), url, assumption.
+
+    >>> t = scenario_table().set_index("name")
+    >>> t.loc["china_gallium_2023", ["date", "mineral", "importer"]].tolist()
+    ['2023-08-01', 'gallium', 'JPN']
+    """
+    ev = events().set_index("id")
+    rows = []
+    for n in scenario_names():
+        s = load_scenario(n)
+        # a scenario without its own date: its earliest restrictive event (else its earliest event)
+        dates = sorted((ev.loc[e, "type"] not in RESTRICTIVE, ev.loc[e, "date"]) for e in s.events)
+        date = s.date or (dates[0][1] if dates else None)
+        rows.append({"name": n, "title": s.title, "date": date.isoformat() if date else None,
+                     "mineral": s.mineral, "stage": s.stage, "importer": s.importer,
+                     "cuts": ", ".join(f"{c.exporter} {c.fraction:.0%}" for c in s.cuts), "days": s.days,
+                     "events": list(s.events),
+                     "source": s.source or "; ".join(dict.fromkeys(ev.loc[e, "source"] for e in s.events)),
+                     "url": s.url or next((ev.loc[e, "url"] for e in s.events if ev.loc[e, "url"]), ""),
+                     "assumption": s.assumption})
+    return pd.DataFrame(rows)
 
 
 def scenario_names() -> list[str]:
@@ -234,7 +313,13 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         if not p.is_file():
             raise DataValidationError("scenario file not found", file=str(p),
                                       fix=f"give a YAML file or one of {scenario_names()}")
-        f, text = str(p), p.read_text(encoding="utf-8")
+        check_file_size(p, what="scenario file")
+        try:
+            f, text = str(p), p.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise DataValidationError("the scenario file is not UTF-8 text", file=str(p),
+                                      found=f"byte 0x{exc.object[exc.start]:02x} at offset {exc.start}",
+                                      fix="save it as UTF-8") from None
     else:
         names = scenario_names()
         key = str(name_or_path).strip().lower().replace("-", "_")
@@ -246,6 +331,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     doc = _read_yaml(text, f)
     if not isinstance(doc, dict):
         raise DataValidationError("a scenario is a YAML mapping", file=f, found=type(doc).__name__)
+    check_tree(doc, what="disruption scenario", file=f)
     try:
         sc = Scenario.model_validate(doc)
     except ValidationError as exc:
@@ -399,8 +485,9 @@ def simulate(country: str = "JPN", mineral: str = "rare_earths", exporters: Iter
         if not 0.0 < f <= 1.0:
             raise DataValidationError("share stopped must be in (0, 1]", field="share", found=f,
                                       expected="0 < share <= 1 (1 = full stop)")
-    if float(days) <= 0:
-        raise DataValidationError("days must be positive", field="days", found=days)
+    if not 0 < float(days) <= MAX_DAYS:
+        raise DataValidationError("days must be positive and at most the limit", field="days", found=days,
+                                  expected=f"0 < days <= {MAX_DAYS:,.0f} (critmin.limits.MAX_DAYS)")
     annual = float(fl["t"].sum())
     m = fl.set_index("exporter")["t"]
     partners = [{"exporter": e, "imports_t": float(m.get(e, 0.0)), "share": float(m.get(e, 0.0)) / annual,
@@ -472,8 +559,10 @@ def run_scenario(name: str | Path, *, country: str | None = None, days: float | 
                    year=year, **kw)
     ev = events()
     res["scenario"] = {"name": sc.name, "title": sc.title, "note": sc.note,
+                       "date": sc.date.isoformat() if sc.date else None, "source": sc.source, "url": sc.url,
+                       "assumption": sc.assumption,
                        "events": ev[ev["id"].isin(sc.events)].assign(date=lambda d: d["date"].astype(str))
-                       [["id", "date", "country", "measure", "source"]].to_dict("records")}
+                       [["id", "date", "country", "measure", "source", "url"]].to_dict("records")}
     return res
 
 
@@ -595,6 +684,17 @@ def monte_carlo(country: str = "JPN", mineral: str = "rare_earths", stage: str |
 
     if not 0 < quantile < 1:
         raise DataValidationError("quantile must be in (0, 1)", field="quantile", found=quantile)
+    # bounds before anything is read or drawn (critmin.limits)
+    if not 1 <= int(n_years) <= MAX_SIM_YEARS:
+        raise DataValidationError("the number of simulated years is out of bounds", field="sim_years",
+                                  found=n_years, expected=f"1 to {MAX_SIM_YEARS:,} (critmin.limits.MAX_SIM_YEARS)",
+                                  fix="100,000 years give a tail quantile to about 1 %")
+    if not (math.isfinite(float(duration_days)) and MIN_DURATION_DAYS <= float(duration_days) <= MAX_DAYS):
+        raise DataValidationError("the restriction length is out of bounds", field="duration_days",
+                                  found=duration_days, expected=f"{MIN_DURATION_DAYS:g} to {MAX_DAYS:,.0f} days")
+    if not (math.isfinite(float(max_shortfall_t)) and max_shortfall_t >= 0):
+        raise DataValidationError("the shortfall bound must be a finite number >= 0", field="max_shortfall",
+                                  found=max_shortfall_t)
     mineral = catalogue.check_mineral(mineral)
     if flows is not None:
         fl = _flows_from(flows)
@@ -711,8 +811,13 @@ def cover_figure(res: dict, max_days: float | None = None) -> dict:
 
 
 def render_html(title: str, sections: list[tuple[str, str, list[dict]]], *, banner: str = "") -> str:
-    """A self-contained page: inline plotly.js, figures as JSON dicts, no network reference."""
-    from .report.html import CSS, offline_plotlyjs
+    """A self-contained page: inline plotly.js, figures as JSON dicts, no network reference.
+
+    ``title``, ``h`` and ``banner`` are text (escaped here); a section's ``body`` is HTML built with
+    :func:`table_html` or escaped by the caller; the figures are embedded with
+    :func:`critmin.report.html.script_json` (no string in them can end the script element).
+    """
+    from .report.html import CSS, offline_plotlyjs, script_json
 
     parts, figs = [], []
     for h, body, fs in sections:
@@ -721,7 +826,7 @@ def render_html(title: str, sections: list[tuple[str, str, list[dict]]], *, bann
             figs.append(f)
             divs.append(f'<div class="chart" id="fig{len(figs) - 1}"></div>')
         parts.append(f"<section><h2>{html.escape(h)}</h2>{body}<div class='grid'>{''.join(divs)}</div></section>")
-    figjson = json.dumps(figs, default=float).replace("</", "<\\/")
+    figjson = script_json(figs, default=float, allow_nan=True)
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             "<link rel='icon' href='data:,'>"
@@ -764,6 +869,14 @@ def report(res: dict) -> str:
             "stock_drawn_t", "shortfall_t", "covered_days", "stock_cover_days", "stock_needed_t",
             "stock_needed_days", "max_shortfall_t"]
     sections = []
+    sc = res.get("scenario")
+    if isinstance(sc, dict):
+        e = html.escape
+        body = (f"<p><b>{e(str(sc.get('title') or ''))}</b> <span class='small'>({e(str(sc.get('name') or ''))})"
+                f"</span></p>" + (f"<p class='small'>{e(str(sc.get('note')))}</p>" if sc.get("note") else "")
+                + (table_html(sc.get("events") or [], ["id", "date", "country", "measure", "source"])
+                   if sc.get("events") else ""))
+        sections.append(("Scenario", body, []))
     if "gross_shortfall_t" in res:
         rows = [{"figure": k, "value": res.get(k)} for k in keys]
         body = (f"<p>{html.escape(res['rule'])}. Basis: {html.escape(str(res.get('basis')))}; trade year "
@@ -793,6 +906,7 @@ def report(res: dict) -> str:
     return render_html(f"Disruption: {res['mineral']} into {res['country']}", sections, banner=banner)
 
 
-__all__ = ["simulate", "monte_carlo", "run_scenario", "events", "scenario_names", "load_scenario",
+__all__ = ["simulate", "monte_carlo", "run_scenario", "events", "events_as_of", "scenario_names", "scenario_table",
+           "load_scenario",
            "import_flows", "stop_path", "event_rates", "simulate_losses", "shortfall_table", "redact",
            "expected_loss_fixed", "expected_shortfall_fixed", "report", "render_html", "write_html"]

@@ -52,7 +52,6 @@ Every output states the demand basis (``reported`` or ``apparent`` consumption).
 """
 from __future__ import annotations
 
-import csv
 import io
 import math
 from pathlib import Path
@@ -62,6 +61,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataValidationError, did_you_mean
+from .userfile import quote
+
+#: Largest quantity accepted in a template cell, tonnes (a sanity bound against unit mistakes).
+MAX_TONNES = 1e10
 
 #: The five components in order (upstream first), with their seed numbers.
 COMPONENTS: dict[str, str] = {
@@ -113,20 +116,30 @@ def template_text() -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_template(path: str | Path) -> Path:
-    """Write a blank template: ``.csv`` (instructions as ``#`` lines) or ``.xlsx`` (second sheet)."""
+def write_template(path: str | Path, *, force: bool = False) -> Path:
+    """Write a blank template: ``.csv`` (instructions as ``#`` lines) or ``.xlsx`` (second sheet).
+
+    A filled template holds confidential figures, so an existing file is never overwritten unless
+    ``force`` is given, a symbolic link is never written through or replaced, and the file is
+    written atomically and readable by its owner only (:func:`critmin.report.io.write_bytes_atomic`).
+    """
+    from .report.io import check_target, write_bytes_atomic
+
     path = Path(path)
+    check_target(path, field="--template", overwrite=force, follow_symlink=False)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        with pd.ExcelWriter(path, engine="openpyxl") as xw:
+        buf = io.BytesIO()
+        with pd.ExcelWriter(buf, engine="openpyxl") as xw:
             pd.DataFrame(columns=list(TEMPLATE_COLUMNS)).to_excel(xw, sheet_name="data", index=False)
             pd.DataFrame({"column": list(TEMPLATE_COLUMNS), "meaning": list(TEMPLATE_COLUMNS.values())}
                          ).to_excel(xw, sheet_name="instructions", index=False)
-        return path
-    if path.suffix.lower() != ".csv":
-        raise DataValidationError("unsupported template format", file=str(path), found=path.suffix,
+        data = buf.getvalue()
+    elif path.suffix.lower() == ".csv":
+        data = template_text().encode("utf-8")
+    else:
+        raise DataValidationError("unsupported template format", file=str(path), found=path.suffix[:20],
                                   expected=".csv or .xlsx", fix="name the file *.csv or *.xlsx")
-    path.write_text(template_text(), encoding="utf-8")
-    return path
+    return write_bytes_atomic(path, data, private=True, overwrite=force, field="--template")
 
 
 def read_template(path: str | Path) -> pd.DataFrame:
@@ -134,28 +147,21 @@ def read_template(path: str | Path) -> pd.DataFrame:
 
     Rows are numbered as the file shows them (header = the first non-comment row).
     """
+    from . import userfile
+
     path = Path(path)
     f = str(path)
     if not path.is_file():
         raise DataValidationError("template file not found", file=f,
                                   fix="write a blank one with `critmin selfsufficiency --template OUT.csv`")
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        raw = pd.read_excel(path, sheet_name=0, dtype=str, header=None).fillna("")
-        rows = [(i + 1, [str(v) for v in r]) for i, r in enumerate(raw.itertuples(index=False))]
-    else:
-        text = path.read_text(encoding="utf-8-sig")
-        rows = [(i + 1, r) for i, r in enumerate(csv.reader(io.StringIO(text)))]
-    rows = [(n, r) for n, r in rows if r and any(str(c).strip() for c in r)
-            and not str(r[0]).lstrip().startswith("#")]
-    if not rows:
-        raise DataValidationError("the template has no header row", file=f,
-                                  expected=",".join(TEMPLATE_COLUMNS), fix="start from a blank template")
-    header = [str(c).strip().lower() for c in rows[0][1]]
+    tab = userfile.read_rows(path, comment="#")   # encoding, size, binary, CSV errors → clear errors
+    rows = tab.rows
+    header = userfile.header(tab, list(TEMPLATE_COLUMNS))
     unknown = [c for c in header if c and c not in TEMPLATE_COLUMNS]
     if unknown:
         raise DataValidationError(f"unknown column{did_you_mean(unknown[0], TEMPLATE_COLUMNS)}", file=f,
-                                  row=rows[0][0], field=unknown[0], expected=f"columns of {list(TEMPLATE_COLUMNS)}",
-                                  fix="rename or delete the column")
+                                  row=rows[0][0], field=userfile.quote(unknown[0], 40),
+                                  expected=f"columns of {list(TEMPLATE_COLUMNS)}", fix="rename or delete the column")
     for c in ("mineral", "component"):
         if c not in header:
             raise DataValidationError("missing required column", file=f, row=rows[0][0], field=c,
@@ -169,7 +175,10 @@ def read_template(path: str | Path) -> pd.DataFrame:
         recs.append({h: str(v).strip() for h, v in zip(header, r) if h})
         lines.append(n)
     df = pd.DataFrame(recs, columns=[h for h in header if h])
-    return validate(df, file=f, rows=lines)
+    out = validate(df, file=f, rows=lines)
+    out.attrs["encoding"] = userfile.ENCODING_NAMES.get(tab.encoding, tab.encoding)
+    out.attrs["notes"] = list(tab.notes)
+    return out
 
 
 def validate(table: pd.DataFrame, *, file: str | None = None, rows: list[int] | None = None) -> pd.DataFrame:
@@ -196,7 +205,7 @@ def validate(table: pd.DataFrame, *, file: str | None = None, rows: list[int] | 
         c = ALIASES.get(c, c.lower().replace(" ", "_").replace("-", "_"))
         if c not in COMPONENTS and c != "demand":
             raise DataValidationError(f"unknown component{did_you_mean(c, [*COMPONENTS, 'demand'])}", file=file,
-                                      row=rown[i], field="component", found=df.at[i, "component"],
+                                      row=rown[i], field="component", found=quote(df.at[i, "component"], 40),
                                       expected=f"one of {[*COMPONENTS, 'demand']}",
                                       fix="use a component name or its number 1-5")
         comps.append(c)
@@ -215,18 +224,27 @@ def validate(table: pd.DataFrame, *, file: str | None = None, rows: list[int] | 
             try:
                 x = float(s)
             except ValueError:
-                raise DataValidationError("not a number", file=file, row=rown[i], field=c, found=v,
+                raise DataValidationError("not a number", file=file, row=rown[i], field=c, found=quote(v, 40),
                                           expected="a number (tonnes)" if c.endswith("_t") else "a number",
                                           fix="write a plain number such as 1200.5") from None
             if pct:
                 x /= 100.0
-            if not math.isfinite(x) or x < 0:
-                raise DataValidationError("negative or non-finite value", file=file, row=rown[i], field=c,
-                                          found=v, expected="a value >= 0", fix="correct the sign")
+            # the figures are confidential: the message says what is wrong, never the value
+            if not math.isfinite(x):
+                raise DataValidationError("not a finite number (NaN or infinity)", file=file, row=rown[i], field=c,
+                                          expected="a number >= 0, or an empty cell for 'not known'",
+                                          fix="write the number, or leave the cell empty")
+            if x < 0:
+                raise DataValidationError("negative value", file=file, row=rown[i], field=c,
+                                          expected="a value >= 0", fix="correct the sign")
+            if x > MAX_TONNES:
+                raise DataValidationError(f"implausibly large value (above {MAX_TONNES:.0e} t)", file=file,
+                                          row=rown[i], field=c, expected=f"tonnes <= {MAX_TONNES:.0e}",
+                                          fix="give tonnes of contained metal (not grams or currency)")
             if c == "equity_share" and x > 1:
-                raise DataValidationError("equity share above 1", file=file, row=rown[i], field=c, found=v,
+                raise DataValidationError("equity share above 1", file=file, row=rown[i], field=c,
                                           expected="a fraction 0-1 (or a percentage with %)",
-                                          fix=f"write {x / 100:g} or {x:g}%")
+                                          fix="write a fraction (0.3) or a percentage (30%)")
             vals.append(x)
         out[c] = vals
     for c in ("item", "chain", "source", "note", "demand_basis"):
@@ -249,7 +267,7 @@ def validate(table: pd.DataFrame, *, file: str | None = None, rows: list[int] | 
             b = r["demand_basis"].lower()
             if b not in DEMAND_BASES:
                 raise DataValidationError("missing or unknown demand basis", file=file, row=rown[i],
-                                          field="demand_basis", found=r["demand_basis"] or None,
+                                          field="demand_basis", found=quote(r["demand_basis"], 40) or None,
                                           expected="reported or apparent",
                                           fix="say whether demand is reported or apparent consumption")
             out.at[i, "demand_basis"] = b

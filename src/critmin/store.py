@@ -7,7 +7,10 @@
   per import plus ``imports.json``. Nothing is created until the first import.
 * An import lands whole or not at all: the file is written to a temporary name
   and renamed, then the index is replaced atomically; on any error both are
-  left as they were.
+  left as they were. Writers of the index are serialised by an exclusive lock
+  on the user data directory (:func:`index_lock`): two imports at the same moment both
+  land, the second after the first (it waits up to ``LOCK_TIMEOUT`` seconds,
+  then fails with a clear error) — never a lost update.
 * Edition precedence: where the same key (dataset, mineral, stage, hs, country,
   partner, year, variable, source) exists in several editions of one source,
   the query view keeps the newest edition (lexicographic order of the edition
@@ -18,6 +21,7 @@ Importing this module creates nothing and loads nothing.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -76,6 +80,75 @@ def read_imports_index(directory: Path | None = None) -> list[dict]:
         return json.loads(p.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise CritminError(f"the import index {p} is corrupt ({exc}); move it away and re-import") from exc
+
+
+#: Seconds an import waits for another import to release the index lock.
+LOCK_TIMEOUT = 120.0
+
+
+@contextlib.contextmanager
+def index_lock(home: Path, timeout: float = LOCK_TIMEOUT):
+    """Hold the exclusive lock of the user data directory's import index.
+
+    An advisory OS lock: ``fcntl.flock`` on the directory itself on POSIX (no lock file is left
+    behind), ``msvcrt.locking`` on a file ``imports.lock`` on Windows. The OS releases it when
+    the process ends, even under kill -9, so a crashed import never leaves the store locked.
+    Waits up to ``timeout`` seconds for another import, then raises :class:`CritminError`.
+    """
+    import time
+
+    home.mkdir(parents=True, exist_ok=True)
+    if os.name == "nt":  # pragma: no cover - Windows
+        import msvcrt
+
+        fh = open(home / "imports.lock", "a+b")
+        fd = fh.fileno()
+
+        def try_lock() -> bool:
+            try:
+                fh.seek(0)
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+                return True
+            except OSError:
+                return False
+
+        def unlock() -> None:
+            fh.seek(0)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+        close = fh.close
+    else:
+        import fcntl
+
+        fd = os.open(home, os.O_RDONLY)
+
+        def try_lock() -> bool:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                return False
+
+        def unlock() -> None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+        def close() -> None:
+            os.close(fd)
+    try:
+        deadline = time.monotonic() + timeout
+        delay = 0.005
+        while not try_lock():
+            if time.monotonic() > deadline:
+                raise CritminError(f"another import into {home} has held the import lock for more than "
+                                   f"{timeout:.0f} s; wait for it to finish and import again")
+            time.sleep(delay)
+            delay = min(0.2, delay * 2)
+        try:
+            yield
+        finally:
+            unlock()
+    finally:
+        close()
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
@@ -321,21 +394,23 @@ class Store:
         if df.empty:
             raise DataValidationError("the file yielded no observations", file=origin,
                                       fix="check that it is the right source format and not truncated")
-        index = read_imports_index(self.home)
-        if any(e["sha256"] == sha256 for e in index):
-            raise DataValidationError("this file has already been imported", file=origin,
-                                      fix="nothing to do; `critmin data info` lists what is held")
-        safe_ed = "".join(ch if ch.isalnum() else "-" for ch in edition)[:40]
-        rel = f"imports/{source}-{safe_ed}-{sha256[:10]}.parquet"
-        target = self.home / rel
-        write_parquet_atomic(df, target)
-        try:
-            entry = {"file": rel, "source": source, "edition": edition, "origin": origin,
-                     "sha256": sha256, "rows": int(len(df))}
-            _atomic_write_text(self.home / "imports.json", json.dumps(index + [entry], indent=1))
-        except BaseException:
-            target.unlink(missing_ok=True)
-            raise
+        # read-modify-write of the index under the lock: a concurrent import waits, never lost
+        with index_lock(self.home):
+            index = read_imports_index(self.home)
+            if any(e["sha256"] == sha256 for e in index):
+                raise DataValidationError("this file has already been imported", file=origin,
+                                          fix="nothing to do; `critmin data info` lists what is held")
+            safe_ed = "".join(ch if ch.isalnum() else "-" for ch in edition)[:40]
+            rel = f"imports/{source}-{safe_ed}-{sha256[:10]}.parquet"
+            target = self.home / rel
+            write_parquet_atomic(df, target)
+            try:
+                entry = {"file": rel, "source": source, "edition": edition, "origin": origin,
+                         "sha256": sha256, "rows": int(len(df))}
+                _atomic_write_text(self.home / "imports.json", json.dumps(index + [entry], indent=1))
+            except BaseException:
+                target.unlink(missing_ok=True)
+                raise
         self.close()
         return target
 

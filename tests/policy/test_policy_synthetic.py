@@ -170,8 +170,8 @@ def test_many_policies_and_json(tiny_store):
     doc = to_json(t, "shock")
     assert set(doc) >= {"before", "after", "interventions"}
     rec = doc["after"][0]
-    assert set(rec) == {"country", "year", "mineral", "indicator", "value", "score", "reason", "rule", "inputs",
-                        "sources"}
+    assert set(rec) == {"country", "year", "mineral", "indicator", "value", "score", "status", "reason", "rule",
+                        "inputs", "sources"}
     after = {r["indicator"]: r for r in doc["after"]}
     assert after["import_refined"]["value"] == pytest.approx(0.1)       # FIN only, g 0.1
 

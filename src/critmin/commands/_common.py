@@ -46,3 +46,18 @@ def spinner(enabled: bool = True):
 
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True,
                     disable=not enabled or not sys.stderr.isatty(), console=Console(stderr=True))
+
+
+def check_out(path, *, field: str = "--out", overwrite: bool = True, private: bool = False):
+    """Check an output path before the command does any work (a directory, a path under a regular
+    file, a folder without write permission, an existing file when ``overwrite`` is False, a
+    symbolic link for a ``private`` file: one clear error line, exit status 2). ``None`` passes."""
+    if path is None:
+        return None
+    from ..errors import CritminError
+    from ..report.io import check_target
+
+    try:
+        return check_target(path, field=field, overwrite=overwrite, follow_symlink=not private and overwrite)
+    except CritminError as exc:
+        fail(exc)

@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from ._common import check_out
 from ._common import console as _console
 from ._common import fail as _fail
 
@@ -54,6 +55,7 @@ def register(app: typer.Typer) -> None:
             _fail(ValueError(f"unknown format {format!r}: use table or json"))
         if lang not in ("en", "ja"):
             _fail(ValueError(f"unknown language {lang!r}: use en or ja"))
+        check_out(out)
         try:
             from .. import demand as dm
 
@@ -90,7 +92,9 @@ def register(app: typer.Typer) -> None:
     @app.command("selfsufficiency")
     def selfsufficiency_cmd(
         input: Optional[Path] = typer.Option(None, "--input", "-i", help="filled template (CSV or Excel)"),
-        template: Optional[Path] = typer.Option(None, "--template", help="write a blank template here and exit"),
+        template: Optional[Path] = typer.Option(None, "--template", help="write a blank template here and exit "
+                                                "(an existing file is kept unless --force)"),
+        force: bool = typer.Option(False, "--force", help="with --template: replace an existing file"),
         format: str = typer.Option("table", "--format", help="table or json"),
         no_estimates: bool = typer.Option(False, "--no-estimates",
                                           help="do not fill missing ③ or demand from public data"),
@@ -106,12 +110,21 @@ def register(app: typer.Typer) -> None:
             from .. import selfsufficiency as ss
 
             if template is not None:
-                ss.write_template(template)
+                ss.write_template(template, force=force)
                 typer.echo(f"blank template written to {template}", err=True)
                 return
             if input is None:
                 _fail(ValueError("give --input FILE (or --template OUT.csv for a blank template)"))
-            res = ss.compute(ss.read_template(input), estimate=not no_estimates, country=country, year=year)
+            tab = ss.read_template(input)
+            for note in tab.attrs.get("notes", []):
+                typer.echo(f"note: {note}", err=True)
+            if tab.empty:
+                from ..errors import DataValidationError
+
+                raise DataValidationError("the template holds no data rows", file=str(input),
+                                          fix="one row per mine, smelter or flow and one 'demand' row per "
+                                              "mineral (see examples/selfsufficiency-template.csv)")
+            res = ss.compute(tab, estimate=not no_estimates, country=country, year=year)
         except CritminError as exc:
             _fail(exc)
         if format == "json":
@@ -149,7 +162,9 @@ def _print_outlook(ol, s) -> None:
     last = ol.sort_values("year").groupby("mineral").tail(1)
     peak = ol.loc[ol.groupby("mineral")["tonnes"].idxmax()].set_index("mineral")
     bases = ", ".join(sorted(set(ol["demand_basis"])))
-    t = Table(title=f"Mineral demand — {s.name}: {s.title}", box=box.SIMPLE_HEAD,
+    from rich.markup import escape
+
+    t = Table(title=escape(f"Mineral demand — {s.name}: {s.title}"), box=box.SIMPLE_HEAD,
               caption=f"Tonnes of contained element (graphite gross). Domestic demand basis: {bases}. "
                       "% dom / % world = peak-year demand as a share of domestic demand / world mine production.",
               caption_justify="left")

@@ -8,6 +8,7 @@ from typing import List, Optional
 
 import typer
 
+from ._common import check_out
 from ._common import fail as _fail
 from ._common import spinner
 
@@ -44,15 +45,16 @@ def _records(df, cols) -> list[dict]:
 
 def _table(df, title: str, cols: list[str], fmt: dict | None = None) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table, box
 
     fmt = fmt or {}
-    t = Table(title=title, box=box.SIMPLE_HEAD)
+    t = Table(title=escape(title), box=box.SIMPLE_HEAD)
     for c in cols:
         t.add_column(c, overflow="fold")
     for row in df[cols].itertuples(index=False):
         t.add_row(*["-" if (isinstance(v, float) and not math.isfinite(v)) else
-                    (fmt[c].format(v) if c in fmt else str(v)) for c, v in zip(cols, row)])
+                    (fmt[c].format(v) if c in fmt else escape(str(v))) for c, v in zip(cols, row)])
     Console(width=160).print(t)
 
 
@@ -85,6 +87,7 @@ def register(app: typer.Typer) -> None:
         from ..supply import SupplyData
 
         ser = None
+        check_out(out)
         try:
             country = importer(country)[0]
             yrs = _years(years) if years else None
@@ -188,9 +191,17 @@ def register(app: typer.Typer) -> None:
                    | {c: "{:.0f}" for c in ("hhi_year",) if c in show})
 
     @app.command("uncertainty")
-    def uncertainty_cmd(country: str = typer.Option("JPN", help="importing country (ISO3)"),
+    def uncertainty_cmd(country: str = typer.Option("JPN", help="importing country (ISO3); several "
+                                                                "(JPN,KOR,...) or 'all' run an ensemble"),
                         year: Optional[int] = typer.Option(None, help="assessment year (default: latest with "
                                                                       "trade data, as in assess)"),
+                        years: Optional[str] = typer.Option(None, help="ensemble years, e.g. 2000-2024 "
+                                                                       "(each importer's latest if omitted)"),
+                        scheduler: Optional[str] = typer.Option(None, help="ensemble on: none (this process) | "
+                                                                           "local (LocalCluster) | tcp://HOST:8786 "
+                                                                           "(default: local with Dask installed)"),
+                        workers: Optional[int] = typer.Option(None, help="LocalCluster worker processes "
+                                                                         "(default: one per core)"),
                         draws: int = typer.Option(10_000, help="Monte Carlo draws"),
                         seed: int = typer.Option(0, help="random seed (same seed, same result)"),
                         top: int = typer.Option(10, help="size of the top tier"),
@@ -203,15 +214,25 @@ def register(app: typer.Typer) -> None:
                                                                     help="minerals with a radar in the report "
                                                                          "(repeatable); default all"),
                         out: Optional[Path] = typer.Option(None, "--out", help="write a self-contained HTML "
-                                                                               "report"),
+                                                                               "report; ensembles: a DIR (Parquet "
+                                                                               "by importer) or FILE.parquet"),
                         format: str = typer.Option("table", "--format", help="table or json")) -> None:
         """Monte Carlo around the assessment (its central draw = `assess`): WGI errors, data ranges and method
-        choices → score bands, rank stability, P(top tier)."""
+        choices → score bands, rank stability, P(top tier). Several importers or years: an ensemble, on Dask."""
+        from . import _ensemble
+
+        if _ensemble.wanted(country, years, scheduler):
+            return _ensemble.run(country=country, year=year, years=years, draws=draws, seed=seed, top=top,
+                                 sobol=sobol, sobol_n=sobol_n, sobol_engine=sobol_engine, scheduler=scheduler,
+                                 workers=workers, out=out, format=format)
+        if years is not None and year is None:
+            year = _years(years)[0]
         from ..catalogue import check_mineral
         from ..countries import check_iso3
         from ..errors import CritminError
         from ..methods.uncertainty import run
 
+        check_out(out)
         try:
             country = check_iso3(country)
             year = _latest(country) if year is None else year
@@ -264,10 +285,13 @@ def register(app: typer.Typer) -> None:
                     format: str = typer.Option("table", "--format", help="table or json")) -> None:
         """Assess a company's own import mix like a country's (GeoPolRisk and import stability)."""
         from ..errors import CritminError
-        from ..methods.company import assess_company
+        from ..methods.company import assess_company, read
 
         try:
-            r = assess_company(file, year=year)
+            df = read(file)
+            for note in df.attrs.get("notes", []):
+                typer.echo(f"note: {note}", err=True)
+            r = assess_company(df, year=year)
         except CritminError as exc:
             _fail(exc)
         if format == "json":

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ._common import Fmt
+from ._common import Fmt, check_out
 from ._common import fail as _fail
 
 
@@ -30,6 +30,7 @@ def register(app: typer.Typer) -> None:
         from ..errors import CritminError
         from ..policy import evaluate, to_json, write_report
 
+        check_out(out)
         try:
             t = evaluate(file, country, year, bounds=bounds)
             if out:
@@ -92,18 +93,21 @@ def register(app: typer.Typer) -> None:
 
 def _table(df, title, cols) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table, box
 
-    t = Table(title=title, box=box.SIMPLE_HEAD)
+    # names come from the user's file: never read as rich markup
+    t = Table(title=escape(title), box=box.SIMPLE_HEAD)
     for c in cols:
         t.add_column(c, overflow="fold")
     for _, r in df.iterrows():
-        t.add_row(*[f"{r[c]:.4f}" if isinstance(r[c], float) else str(r[c]) for c in cols])
+        t.add_row(*[f"{r[c]:.4f}" if isinstance(r[c], float) else escape(str(r[c])) for c in cols])
     Console(width=140).print(t)
 
 
 def _print(t, scen, lang: str = "en") -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table, box
 
     from ..report.labels import INDICATOR_LABELS
@@ -113,7 +117,7 @@ def _print(t, scen, lang: str = "en") -> None:
     cases = [c for c in s["case"].unique() if c != "before"]
     head = ("政策 {scen}: 実施前/後のスコア (0-1、1 = 最高リスク)" if lang == "ja"
             else "Policy {scen}: scores before and after (0-1, 1 = highest risk)")
-    tab = Table(title=head.format(scen=scen) + f", {s['country'].iloc[0]} {int(s['year'].iloc[0])}",
+    tab = Table(title=head.format(scen=escape(str(scen))) + f", {s['country'].iloc[0]} {int(s['year'].iloc[0])}",
                 box=box.SIMPLE_HEAD)
     for c in ["mineral", "indicator", "before"] + [x for c in cases for x in (c, "Δ")]:
         tab.add_column(c, justify="left" if c in ("mineral", "indicator") else "right")
@@ -131,5 +135,5 @@ def _print(t, scen, lang: str = "en") -> None:
     for e in t.attrs["effects"][scen]:
         mv = ", ".join(f"{k} " + (f"{v['delta']:+.3f}" if v["delta"] is not None else "new")
                        for k, v in e.get("moved_indicators", {}).items()) or "no indicator"
-        con.print(f"• [b]{e['name']}[/b] ({e['type']}, {e['mineral']}, budget {e['cost']:g}): moved {mv}\n"
-                  f"  why: {e['why']}")
+        con.print(f"• [b]{escape(str(e['name']))}[/b] ({e['type']}, {e['mineral']}, budget {e['cost']:g}): "
+                  f"moved {escape(mv)}\n  why: {escape(str(e['why']))}")

@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from ._common import OutFmt as Fmt
-from ._common import console
+from ._common import check_out, console
 from ._common import fail as _fail
 
 
@@ -106,6 +106,7 @@ def register(app: typer.Typer) -> None:
         from ..disruption import write_html
         from ..errors import CritminError, DataValidationError
 
+        check_out(out, private=show_confidential and stocks is not None)
         try:
             cons = None
             if consumption is not None:
@@ -224,6 +225,7 @@ def register(app: typer.Typer) -> None:
         from .. import disruption as dr
         from ..errors import CritminError, DataValidationError
 
+        check_out(out, private=show_confidential and stocks is not None)
         try:
             fl = None
             if flows is not None:

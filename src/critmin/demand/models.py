@@ -37,12 +37,20 @@ Deployment ``basis``:
 
 Values between the years given are interpolated linearly; outside them deployment is zero
 (``additions``/``share``) or the stock is held (``cumulative``: no additions).
+
+Bounds (:mod:`critmin.limits`), checked when the file is validated, before any projection: at
+most 50 technologies, 200 entries in any list or mapping, years 1900–2200 spanning at most 150
+projection years, quantities and intensities up to 1e10, names up to 200 and texts up to 2,000
+characters, at most 20,000 values once YAML aliases are expanded; numbers must be finite.
 """
 from __future__ import annotations
 
 from typing import Dict, List, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..limits import (MAX_LIST, MAX_NAME, MAX_SPAN, MAX_TECHNOLOGIES, MAX_TEXT, MAX_TONNES, YEARS,
+                      check_tree)
 
 #: Deployment units → (family, factor to the family's base unit: vehicle, MW, kWh).
 DEPLOYMENT_UNITS: dict[str, tuple[str, float]] = {
@@ -55,15 +63,26 @@ FAMILY_BASE = {"count": "vehicle", "power": "MW", "energy": "kWh"}
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False, str_max_length=MAX_TEXT)
+
+
+def _check_years(ys, where: str) -> None:
+    bad = [y for y in ys if not YEARS[0] <= int(y) <= YEARS[1]]
+    if bad:
+        raise ValueError(f"{where}: year {bad[0]} outside {YEARS[0]}–{YEARS[1]}")
+
+
+def _check_len(v, where: str, limit: int = MAX_LIST) -> None:
+    if v is not None and len(v) > limit:
+        raise ValueError(f"{where} has {len(v)} entries; the limit is {limit}")
 
 
 class Intensity(_Model):
     """One explicit per-unit intensity: ``value`` of ``mineral`` per unit of the technology."""
 
-    mineral: str
-    value: float = Field(ge=0)
-    unit: str = Field(description="mass per deployment unit: kg/vehicle, kg/MW, t/MW, kg/kWh ...")
+    mineral: str = Field(max_length=MAX_NAME)
+    value: float = Field(ge=0, le=MAX_TONNES)
+    unit: str = Field(max_length=MAX_NAME, description="mass per deployment unit: kg/vehicle, kg/MW, t/MW, kg/kWh ...")
     source: str = Field(min_length=1)
     basis: str = "metal"
     note: str = ""
@@ -108,7 +127,7 @@ class Battery(_Model):
     from a whole-vehicle figure).
     """
 
-    kwh_per_unit: Optional[float] = Field(default=None, gt=0)
+    kwh_per_unit: Optional[float] = Field(default=None, gt=0, le=MAX_TONNES)
     chemistry_mix: Union[Dict[int, Mix], Mix]
     source: str = "batpac"
     include: Optional[List[str]] = None
@@ -117,7 +136,13 @@ class Battery(_Model):
     @field_validator("chemistry_mix", mode="before")
     @classmethod
     def _mix(cls, v):
+        if isinstance(v, dict):
+            _check_len(v, "chemistry_mix")
+            for x in v.values():
+                if isinstance(x, dict):
+                    _check_len(x, "chemistry_mix entry")
         if isinstance(v, dict) and v and all(isinstance(x, dict) for x in v.values()):
+            _check_years(v, "chemistry_mix")
             return {int(k): {str(c): float(s) for c, s in m.items()} for k, m in v.items()}
         return v
 
@@ -155,6 +180,11 @@ class Deployment(_Model):
     def _vals(cls, v: Dict[int, float]) -> Dict[int, float]:
         if not v:
             raise ValueError("give at least one {year: value}")
+        _check_len(v, "deployment values")
+        _check_years(v, "deployment values")
+        big = {y: x for y, x in v.items() if x > MAX_TONNES}
+        if big:
+            raise ValueError(f"deployment above the limit of {MAX_TONNES:g} units, found {big}")
         neg = {y: x for y, x in v.items() if x < 0}
         if neg:
             raise ValueError(f"deployment cannot be negative, found {neg}")
@@ -167,17 +197,28 @@ class Market(_Model):
     size: Union[float, Dict[int, float]]
     source: str = Field(min_length=1)
 
+    @field_validator("size")
+    @classmethod
+    def _size(cls, v):
+        vals = list(v.values()) if isinstance(v, dict) else [v]
+        if isinstance(v, dict):
+            _check_len(v, "market size")
+            _check_years(v, "market size")
+        if any(not 0 <= x <= MAX_TONNES for x in vals):
+            raise ValueError(f"market size must lie in 0–{MAX_TONNES:g}")
+        return v
+
 
 ImprovementSpec = Union[float, Dict[str, float]]
 
 
 class Technology(_Model):
-    id: str = Field(pattern=r"^[a-z0-9_]+$")
-    label: str = ""
+    id: str = Field(pattern=r"^[a-z0-9_]+$", max_length=MAX_NAME)
+    label: str = Field("", max_length=MAX_NAME)
     unit: str
     deployment: Deployment
     market: Optional[Market] = None
-    intensities: List[Union[Intensity, IntensityRef]] = Field(default_factory=list)
+    intensities: List[Union[Intensity, IntensityRef]] = Field(default_factory=list, max_length=MAX_LIST)
     battery: Optional[Battery] = None
     intensity_improvement: ImprovementSpec = Field(
         default=0.0, description="fraction per year by which every intensity falls (or {mineral: rate, "
@@ -194,6 +235,8 @@ class Technology(_Model):
     @field_validator("intensity_improvement")
     @classmethod
     def _impr(cls, v):
+        if isinstance(v, dict):
+            _check_len(v, "intensity_improvement")
         rates = [v] if isinstance(v, (int, float)) else list(v.values())
         if any(not (0 <= r < 1) for r in rates):
             raise ValueError(f"intensity improvement is a fraction per year in [0, 1), found {v}")
@@ -221,29 +264,59 @@ class Technology(_Model):
 class DomesticDemand(_Model):
     """The importer's domestic demand to set projected demand against."""
 
-    year: int
+    year: int = Field(ge=YEARS[0], le=YEARS[1])
     basis: Literal["reported", "apparent"] = Field(
         description="reported consumption (statistics, hearings) or apparent consumption "
                     "(production + imports − exports)")
     source: str = Field(min_length=1)
-    tonnes: Dict[str, float]
+    tonnes: Dict[str, float] = Field(max_length=MAX_LIST)
+
+    @field_validator("tonnes")
+    @classmethod
+    def _tonnes(cls, v):
+        bad = {m: x for m, x in v.items() if not 0 <= x <= MAX_TONNES}
+        if bad:
+            raise ValueError(f"domestic demand must lie in 0–{MAX_TONNES:g} t, found {dict(list(bad.items())[:3])}")
+        return v
 
 
 class Scenario(_Model):
     """A demand scenario: deployment paths × material intensities, with its assumptions."""
 
     kind: Literal["demand"] = "demand"
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=MAX_NAME)
     title: str = ""
-    country: str = "JPN"
+    country: str = Field("JPN", max_length=MAX_NAME)
     source: str = ""
-    assumptions: List[str] = Field(default_factory=list)
-    years: Optional[List[int]] = None
+    assumptions: List[str] = Field(default_factory=list, max_length=MAX_LIST)
+    years: Optional[List[int]] = Field(None, max_length=MAX_SPAN + 1)
     intensity_year: Optional[int] = Field(
-        default=None, description="year the intensities hold; improvement compounds from it "
-                                  "(default: the first projection year)")
-    technologies: List[Technology] = Field(min_length=1)
+        default=None, ge=YEARS[0], le=YEARS[1],
+        description="year the intensities hold; improvement compounds from it (default: the first projection year)")
+    technologies: List[Technology] = Field(min_length=1, max_length=MAX_TECHNOLOGIES)
     domestic_demand: Optional[DomesticDemand] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bounded(cls, data):
+        # before any field is validated: a YAML alias bomb would expand here
+        check_tree(data, what="demand scenario")
+        return data
+
+    @field_validator("years")
+    @classmethod
+    def _years(cls, v):
+        if v:
+            _check_years(v, "years")
+        return v
+
+    @model_validator(mode="after")
+    def _span(self):
+        ys = [y for t in self.technologies for y in t.deployment.values] if not self.years else self.years
+        if ys and max(ys) - min(ys) + 1 > MAX_SPAN:
+            raise ValueError(f"the projection spans {max(ys) - min(ys) + 1} years ({min(ys)}–{max(ys)}); "
+                             f"the limit is {MAX_SPAN}")
+        return self
 
     @model_validator(mode="after")
     def _unique(self):

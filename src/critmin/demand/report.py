@@ -7,8 +7,6 @@ scenario's assumptions and the sources.
 from __future__ import annotations
 
 import datetime as dt
-import html
-import json
 import math
 from pathlib import Path
 
@@ -55,6 +53,7 @@ def stacked_figure(bt: pd.DataFrame, mineral: str, lang: str = "en", labels: dic
     """Plotly figure dict: demand of ``mineral`` stacked by technology over the years
     (``labels``: technology id → label, default the id)."""
     from ..catalogue import name
+    from ..report.html import plot_text
 
     labels = labels or {}
     sub = bt[bt["mineral"] == mineral]
@@ -62,7 +61,7 @@ def stacked_figure(bt: pd.DataFrame, mineral: str, lang: str = "en", labels: dic
     data = []
     for i, t in enumerate(techs):
         s = sub[sub["technology"] == t].sort_values("year")
-        lab = labels.get(t) or t
+        lab = plot_text(labels.get(t) or t)
         data.append({"type": "bar", "name": lab, "x": [int(y) for y in s["year"]],
                      "y": [round(float(v), 3) for v in s["tonnes"]],
                      "marker": {"color": PALETTE[i % len(PALETTE)]},
@@ -108,7 +107,7 @@ def _pct(v) -> str:
 def render(proj: pd.DataFrame, out: pd.DataFrame, lang: str = "en") -> str:
     """The HTML text of the report of ``project(...)`` and ``outlook(...)`` (``lang``: en or ja)."""
     from ..catalogue import name
-    from ..report.html import CSS, offline_plotlyjs
+    from ..report.html import CSS, esc, offline_plotlyjs, script_json
 
     if lang not in TEXT:
         raise ValueError(f"unknown language {lang!r}: use one of {sorted(TEXT)}")
@@ -118,10 +117,10 @@ def render(proj: pd.DataFrame, out: pd.DataFrame, lang: str = "en") -> str:
     bt = by_technology(proj)
     minerals = (out.groupby("mineral")["tonnes"].max().sort_values(ascending=False).index.tolist())
     figs: dict[str, dict] = {}
-    e = html.escape
+    e = esc
     parts = [f"<header><h1>{T['title']} — {e(sc.get('title') or sc.get('name', ''))}</h1>"
              f"<p>{T['scenario']} <b>{e(sc.get('name', ''))}</b> · {T['importer']} {e(sc.get('country', ''))} · "
-             f"{T['units']} · {T['iyear']} {proj.attrs.get('intensity_year')}</p></header><main>"]
+             f"{T['units']} · {T['iyear']} {e(proj.attrs.get('intensity_year'))}</p></header><main>"]
     parts.append(f"<section><h2>{T['assumptions']}</h2><ul>"
                  + "".join(f"<li>{e(a)}</li>" for a in sc.get("assumptions", []))
                  + f"</ul><p class='small'>{e(sc.get('source') or '')}</p></section>")
@@ -150,7 +149,7 @@ def render(proj: pd.DataFrame, out: pd.DataFrame, lang: str = "en") -> str:
     parts.append(f"<section><h2>{T['sources']}</h2><ul>" + "".join(f"<li>{e(s)}</li>" for s in srcs)
                  + f"</ul><p class='small'>{T['generated']} · "
                  + dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC") + "</p></section></main>")
-    script = ("var FIGS = " + json.dumps(figs, allow_nan=False) + ";\n"
+    script = ("var FIGS = " + script_json(figs) + ";\n"
               "var CFG = {displaylogo:false, displayModeBar:false, responsive:true, showLink:false};\n"
               "Object.keys(FIGS).forEach(function(id){ var el = document.getElementById(id);"
               " if (el) { Plotly.newPlot(el, FIGS[id].data, FIGS[id].layout, CFG); } });")

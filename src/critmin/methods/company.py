@@ -23,41 +23,74 @@ COLUMNS = ["mineral", "year", "score", "hhi", "import_risk", "weighted_hhi", "im
            "n_partners", "missing_g_share"]
 
 
+#: Years a company file may hold (the shipped data's range lies within).
+YEARS = (1950, 2100)
+#: Largest quantity (t) or value on one row: a sanity bound against unit mistakes.
+MAX_NUMBER = 1e13
+
+
 def read(path: str | Path) -> pd.DataFrame:
-    """Read and validate the company import table → ``mineral, country (ISO3), q, v, year``."""
+    """Read and validate the company import table → ``mineral, country (ISO3), q, v, year``.
+
+    CSV (UTF-8 with or without BOM, or Shift-JIS) or Excel .xlsx (first sheet); every problem is
+    a :class:`~critmin.errors.DataValidationError` naming the row and column (:mod:`critmin.userfile`).
+    ``attrs["encoding"]`` says how the file was read.
+    """
+    from .. import userfile
     from ..catalogue import check_mineral
     from ..countries import to_iso3
 
     p = Path(path)
+    f = str(p)
     if not p.is_file():
-        raise DataValidationError("file not found", file=str(p), fix="pass the path of your CSV or Excel file")
-    try:
-        df = pd.read_excel(p) if p.suffix.lower() in (".xlsx", ".xls") else pd.read_csv(p)
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as e:
-        raise DataValidationError(f"cannot read the file: {e}", file=str(p)) from e
-    df.columns = [str(c).strip().lower() for c in df.columns]
-    missing = [c for c in REQUIRED if c not in df.columns]
+        raise DataValidationError("file not found", file=f, fix="pass the path of your CSV or Excel file")
+    tab = userfile.read_rows(p)
+    cols = userfile.header(tab, REQUIRED)
+    missing = [c for c in REQUIRED if c not in cols]
     if missing:
-        raise DataValidationError(f"missing column(s) {missing}", file=str(p), field=", ".join(missing),
-                                  found=list(df.columns), expected=f"columns {list(REQUIRED)}")
+        raise DataValidationError(f"missing column(s) {missing}", file=f, row=tab.rows[0][0],
+                                  field=", ".join(missing), found=userfile.quote(", ".join(cols), 200),
+                                  expected=f"columns {list(REQUIRED)}", fix="name the header row's columns so")
+    at = {c: cols.index(c) for c in REQUIRED}
+    body = tab.rows[1:]
+    if not body:
+        raise DataValidationError("the file has a header but no data rows", file=f,
+                                  fix="one row per purchase: mineral, country, quantity, value, year")
+    rows = [n for n, _ in body]
+    cell = {c: [r[j].strip() if j < len(r) else "" for _, r in body] for c, j in at.items()}
+    num = {}
     for c in ("quantity", "value", "year"):
-        v = pd.to_numeric(df[c], errors="coerce")
-        bad = v.isna() | (v < 0)
+        v = pd.to_numeric(pd.Series(cell[c], dtype=object).str.replace(",", "", regex=False), errors="coerce")
+        lo, hi = (YEARS if c == "year" else (0, MAX_NUMBER))
+        bad = v.isna() | ~np.isfinite(v) | (v < lo) | (v > hi) | ((v % 1 != 0) if c == "year" else False)
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataValidationError("not a non-negative number", file=str(p), row=i + 2, field=c,
-                                      found=df[c].iat[i], expected="a number >= 0")
-        df[c] = v
+            raise DataValidationError("not a year" if c == "year" else "not a non-negative finite number", file=f,
+                                      row=rows[i], field=c, found=userfile.quote(cell[c][i], 40),
+                                      expected=f"a whole year {lo}–{hi}" if c == "year" else
+                                      f"a number from 0 to {MAX_NUMBER:.0e}",
+                                      fix="write a plain number (no 'NaN', units or text)")
+        num[c] = v.astype(float)
     minerals = []
-    for i, m in enumerate(df["mineral"].astype(str)):
+    for i, m in enumerate(cell["mineral"]):
         try:
-            minerals.append(check_mineral(m.strip()))
+            minerals.append(check_mineral(m))
         except DataValidationError as e:
-            raise DataValidationError(f"unknown mineral: {e}", file=str(p), row=i + 2, field="mineral",
-                                      found=m) from None
-    iso = to_iso3(list(df["country"].astype(str).str.strip()), strict=True, file=str(p))
-    return pd.DataFrame({"mineral": minerals, "country": iso, "q": df["quantity"].astype(float),
-                         "v": df["value"].astype(float), "year": df["year"].astype(int)})
+            raise DataValidationError(userfile.quote(e.what, 300), file=f, row=rows[i], field="mineral",
+                                      found=userfile.quote(m, 40), fix=e.fix) from None
+    iso = to_iso3(cell["country"], strict=False)
+    if None in iso:
+        i = iso.index(None)
+        try:
+            to_iso3([cell["country"][i]], strict=True)
+        except DataValidationError as e:
+            raise DataValidationError(f"{userfile.quote(e.what, 300)}", file=f, row=rows[i], field="country",
+                                      found=userfile.quote(cell["country"][i], 40), fix=e.fix) from None
+    out = pd.DataFrame({"mineral": minerals, "country": [str(c) for c in iso], "q": num["quantity"],
+                        "v": num["value"], "year": num["year"].astype(int)})
+    out.attrs["encoding"] = userfile.ENCODING_NAMES.get(tab.encoding, tab.encoding)
+    out.attrs["notes"] = list(tab.notes)
+    return out
 
 
 def assess_company(path_or_df, *, year: int | None = None, store=None, supply=None) -> pd.DataFrame:
@@ -74,7 +107,14 @@ def assess_company(path_or_df, *, year: int | None = None, store=None, supply=No
 
     df = read(path_or_df) if not isinstance(path_or_df, pd.DataFrame) else path_or_df
     if year is not None:
+        held = sorted(set(df["year"]))
         df = df[df["year"] == int(year)]
+        if df.empty:
+            raise DataValidationError(f"no rows for the year {year}", field="--year", found=year,
+                                      expected=f"one of {held[:20]}", fix="choose a year the file holds")
+    if df["q"].sum() <= 0:
+        raise DataValidationError("every quantity is 0: no import mix to assess", field="quantity",
+                                  fix="give the tonnes of each purchase")
     mins = sorted(df["mineral"].unique().tolist())
     sd = supply
     if sd is None or not set(mins) <= set(sd.minerals):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 from pathlib import Path
 
 import numpy as np
@@ -52,9 +51,9 @@ def _name(m: str) -> str:
 
 
 def _page(title: str, subtitle: str, body: list[str], figs: dict) -> str:
-    from ..report.html import CSS, SORT_JS, offline_plotlyjs
+    from ..report.html import CSS, SORT_JS, offline_plotlyjs, script_json
 
-    fig_json = json.dumps(figs, ensure_ascii=False, allow_nan=False)
+    fig_json = script_json(figs)
     script = ("var FIGS = " + fig_json + ";\n"
               "var CFG = {displaylogo:false, displayModeBar:false, responsive:true, showLink:false};\n"
               "Object.keys(FIGS).forEach(function(id){ var el = document.getElementById(id);"
@@ -173,7 +172,7 @@ def render_uncertainty(res: dict, base: pd.DataFrame, country: str, year: int,
         "method-choice ranges their axes (marked †) show the min–max of the assessment's score over the method "
         "choices of that indicator, otherwise the band collapses to the base score. The base outline is the "
         f"assessment's score (default method); an axis marked (n/a) has no base score and is drawn at 0. "
-        f"Draws: {int(res.get('draws', 0)):,}; seed {res.get('seed')}; "
+        f"Draws: {int(res.get('draws', 0)):,}; seed {html.escape(str(res.get('seed')))}; "
         + (f"Sobol engine: {html.escape(str(engine))}" if engine else "Sobol indices: not computed (--no-sobol)")
         + (" (SALib: Saltelli design on a Sobol' sequence, bootstrap 95 % intervals)" if engine == "salib" else
            " (NumPy Monte Carlo A/B/AB design, no intervals)" if engine == "numpy" else "")
@@ -220,7 +219,7 @@ def render_uncertainty(res: dict, base: pd.DataFrame, country: str, year: int,
                 band[r.indicator] = (r.p05, r.p50, r.p95)
                 mband.pop(r.indicator, None)
         fid = f"radar-{m}"
-        figs[fid] = _band_radar(bs, band, _name(m), mband)
+        figs[fid] = _band_radar(bs, band, html.escape(_name(m), quote=False), mband)
         sr = summ[summ["mineral"] == m].iloc[0]
         body.append(f"<div id='u-{html.escape(m)}'><div class='chart radar' id='{html.escape(fid)}'></div>"
                     f"<p class='small'>rank {_fmt(sr['rank_p50'], 0)} (5–95 %: {_fmt(sr['rank_p05'], 0)}–"
@@ -290,7 +289,7 @@ def render_compare(series: pd.DataFrame, table: pd.DataFrame, country: str, year
     for m in mins:
         s = series[series["mineral"] == m]
         fid = f"trend-{m}"
-        figs[fid] = _trend(s, _name(m), years)
+        figs[fid] = _trend(s, html.escape(_name(m), quote=False), years)
         why = ex.at[m, "why"] if m in ex.index else "not scored in the table year"
         body.append(f"<div id='c-{html.escape(m)}'><div class='chart trend' id='{html.escape(fid)}'></div>"
                     f"<p class='small'>{html.escape(str(why))}</p></div>")

@@ -28,6 +28,12 @@ intervention commits::
 i.e. a direct outlay, plus the equity and loan capital committed, plus the expected loss on a
 guarantee net of the fees it earns. The shares are bounded by the 2021 terms: loans up to 80 %
 (rare metals; 70 % base metals), equity below 100 %, guarantees up to 90 %, fees 0.1–1.55 % a year.
+
+Bounds (:mod:`critmin.limits`), checked before any assessment or optimisation starts: at most
+``MAX_INTERVENTIONS`` (20) interventions, ``MAX_FEED_PARTNERS`` (60) smelter suppliers, tonnages
+up to ``MAX_TONNES`` (1e10 t), budgets and costs up to ``MAX_BUDGET`` (1e9), names up to 200 and
+texts up to 2,000 characters, a file of at most 1 MB holding at most 20,000 values once YAML
+aliases are expanded; numbers must be finite.
 """
 from __future__ import annotations
 
@@ -38,6 +44,11 @@ from typing import Annotated, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import DataValidationError
+from ..limits import (MAX_BUDGET, MAX_FEED_PARTNERS, MAX_INTERVENTIONS, MAX_NAME, MAX_TEXT, MAX_TONNES,
+                      check_file_size, check_tree, short)
+
+#: Every model: unknown fields refused, numbers finite (no .inf / .nan).
+STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 #: How the tonnes an intervention takes out of the importer's imports are spread over partners.
 Rule = Literal["pro_rata", "riskiest_first", "least_risky_first", "none"]
@@ -50,10 +61,11 @@ MEASURES_DOC = ("mean (sum over minerals of the mean of the scores held before),
 class Cost(BaseModel):
     """Public budget of an intervention (any currency unit; one unit across a policy, e.g. MUSD)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
-    amount: float = Field(0.0, ge=0, description="direct outlay (subsidy, grant, stock purchase)")
-    project_cost: float = Field(0.0, ge=0, description="total project cost the finance terms apply to")
+    amount: float = Field(0.0, ge=0, le=MAX_BUDGET, description="direct outlay (subsidy, grant, stock purchase)")
+    project_cost: float = Field(0.0, ge=0, le=MAX_BUDGET,
+                                description="total project cost the finance terms apply to")
     equity_share: float = Field(0.0, ge=0, lt=1, description="JOGMEC equity share (< 100 %)")
     loan_share: float = Field(0.0, ge=0, le=0.8, description="JOGMEC loan share (≤ 80 % rare metals)")
     guarantee_share: float = Field(0.0, ge=0, le=0.9, description="debt guarantee share (≤ 90 %)")
@@ -75,12 +87,12 @@ class Cost(BaseModel):
 
 
 class _Base(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
-    name: Optional[str] = Field(None, description="label (default: type and mineral)")
-    mineral: str = Field(..., description="mineral id or name (e.g. rare_earths, cobalt)")
+    name: Optional[str] = Field(None, max_length=MAX_NAME, description="label (default: type and mineral)")
+    mineral: str = Field(..., max_length=MAX_NAME, description="mineral id or name (e.g. rare_earths, cobalt)")
     cost: Optional[Cost] = None
-    note: str = ""
+    note: str = Field("", max_length=MAX_TEXT)
 
     @field_validator("mineral")
     @classmethod
@@ -110,11 +122,11 @@ class Offtake(_Base):
     type: Literal["offtake"]
     country: str = Field(..., description="ISO3 of the producing country C")
     stage: Stage = "concentrate"
-    quantity_t: Optional[float] = Field(None, gt=0, description="t/yr in the production basis")
+    quantity_t: Optional[float] = Field(None, gt=0, le=MAX_TONNES, description="t/yr in the production basis")
     share: Optional[float] = Field(None, gt=0, le=1, description="share of the mine's or C's output")
     content: float = Field(1.0, gt=0, le=1, description="content of the traded product (grade)")
-    mine: Optional[str] = Field(None, description="the mine's name (label)")
-    mine_output_t: Optional[float] = Field(None, gt=0, description="the mine's output (default: C's)")
+    mine: Optional[str] = Field(None, max_length=MAX_NAME, description="the mine's name (label)")
+    mine_output_t: Optional[float] = Field(None, gt=0, le=MAX_TONNES, description="the mine's output (default: C's)")
     displaces: Rule = "pro_rata"
 
     _c = field_validator("country")(classmethod(lambda cls, v: _iso3(v)))
@@ -131,8 +143,8 @@ class NewMine(_Base):
 
     type: Literal["new_mine"]
     country: str
-    capacity_t: float = Field(..., gt=0, description="t/yr added to C's mine production")
-    reserves_t: Optional[float] = Field(None, gt=0, description="t added to C's reserves")
+    capacity_t: float = Field(..., gt=0, le=MAX_TONNES, description="t/yr added to C's mine production")
+    reserves_t: Optional[float] = Field(None, gt=0, le=MAX_TONNES, description="t added to C's reserves")
 
     _c = field_validator("country")(classmethod(lambda cls, v: _iso3(v)))
 
@@ -141,7 +153,7 @@ class Smelter(_Base):
     """Domestic smelter/refinery: refined output from imported concentrate."""
 
     type: Literal["smelter"]
-    capacity_t: float = Field(..., gt=0, description="refined output, t/yr")
+    capacity_t: float = Field(..., gt=0, le=MAX_TONNES, description="refined output, t/yr")
     feed_from: Optional[dict[str, float]] = Field(
         None, description="concentrate suppliers and shares {ISO3: share}; default: current partners")
     feed_content: float = Field(1.0, gt=0, le=1, description="content of the concentrate feed")
@@ -155,6 +167,8 @@ class Smelter(_Base):
             return v
         if not v:
             raise ValueError("feed_from is empty; give {ISO3: share} or leave it out")
+        if len(v) > MAX_FEED_PARTNERS:
+            raise ValueError(f"feed_from lists {len(v)} suppliers; the limit is {MAX_FEED_PARTNERS}")
         out = {_iso3(k): float(s) for k, s in v.items()}
         if any(s <= 0 for s in out.values()):
             raise ValueError("feed_from shares must be positive")
@@ -167,7 +181,7 @@ class Stockpile(_Base):
 
     type: Literal["stockpile"]
     days: float = Field(..., gt=0, le=365, description="days of domestic demand held")
-    demand_t: Optional[float] = Field(None, gt=0, description="annual demand (default: apparent)")
+    demand_t: Optional[float] = Field(None, gt=0, le=MAX_TONNES, description="annual demand (default: apparent)")
 
 
 class Substitution(_Base):
@@ -175,8 +189,8 @@ class Substitution(_Base):
 
     type: Literal["substitution"]
     share: Optional[float] = Field(None, gt=0, lt=1, description="fraction of demand cut")
-    quantity_t: Optional[float] = Field(None, gt=0, description="t/yr of demand cut")
-    demand_t: Optional[float] = Field(None, gt=0)
+    quantity_t: Optional[float] = Field(None, gt=0, le=MAX_TONNES, description="t/yr of demand cut")
+    demand_t: Optional[float] = Field(None, gt=0, le=MAX_TONNES)
     displaces: Rule = "pro_rata"
 
     @model_validator(mode="after")
@@ -193,9 +207,9 @@ class Recycling(_Base):
     """Recycling support: secondary supply +X t/yr displacing imports at a rate below 1."""
 
     type: Literal["recycling"]
-    quantity_t: float = Field(..., gt=0, description="secondary supply added, t/yr")
+    quantity_t: float = Field(..., gt=0, le=MAX_TONNES, description="secondary supply added, t/yr")
     displacement_rate: float = Field(0.8, ge=0, lt=1, description="imports displaced per t recycled")
-    demand_t: Optional[float] = Field(None, gt=0)
+    demand_t: Optional[float] = Field(None, gt=0, le=MAX_TONNES)
     displaces: Rule = "pro_rata"
 
 
@@ -230,15 +244,15 @@ TYPES = ("offtake", "new_mine", "smelter", "stockpile", "substitution", "recycli
 class Policy(BaseModel):
     """A named set of interventions for one importer (default JPN) and assessment year."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
-    name: str = "policy"
-    title: str = ""
-    country: str = "JPN"
+    name: str = Field("policy", max_length=MAX_NAME)
+    title: str = Field("", max_length=MAX_TEXT)
+    country: str = Field("JPN", max_length=MAX_NAME)
     year: Optional[int] = Field(None, ge=1990, le=2100)
     measure: str = Field("mean", description=MEASURES_DOC)
-    budget: Optional[float] = Field(None, ge=0)
-    interventions: list[Intervention] = Field(..., min_length=1)
+    budget: Optional[float] = Field(None, ge=0, le=MAX_BUDGET)
+    interventions: list[Intervention] = Field(..., min_length=1, max_length=MAX_INTERVENTIONS)
 
     _c = field_validator("country")(classmethod(lambda cls, v: _iso3(v)))
 
@@ -283,12 +297,16 @@ def _explain(exc: ValidationError, file: str | None) -> DataValidationError:
             msg = "unknown field (check the spelling; see `critmin policy evaluate --help` and the examples)"
         elif e["type"] == "missing":
             msg = "required field missing"
-        lines.append(f"{loc}: {msg}" + (f" (found {e['input']!r})" if e["type"] not in (
-            "missing", "union_tag_not_found") and not isinstance(e.get("input"), dict) else ""))
+        lines.append(f"{loc}: {short(msg, 300)}" + (f" (found {short(e['input'], 80)})" if e["type"] not in (
+            "missing", "union_tag_not_found") and not isinstance(e.get("input"), (dict, list)) else ""))
+    if len(errs) > 8:
+        lines.append(f"... and {len(errs) - 8} more")
     first = errs[0]
+    limit = any(e["type"] in ("too_long", "less_than_equal", "string_too_long", "finite_number") for e in errs)
     return DataValidationError("invalid policy: " + "; ".join(lines), file=file,
-                               field=".".join(str(p) for p in first["loc"]) or None,
-                               fix="correct the named field(s); examples/policies/ holds valid files")
+                               field=".".join(str(p) for p in first["loc"])[:200] or None,
+                               fix="correct the named field(s); examples/policies/ holds valid files"
+                               + ("; the bounds are listed in critmin.limits" if limit else ""))
 
 
 def parse_policy(data: dict | Policy, *, file: str | None = None) -> Policy:
@@ -298,6 +316,7 @@ def parse_policy(data: dict | Policy, *, file: str | None = None) -> Policy:
     if not isinstance(data, dict):
         raise DataValidationError("a policy must be a mapping with an 'interventions' list", file=file,
                                   found=type(data).__name__, fix="see examples/policies/")
+    check_tree(data, what="policy", file=file)     # before pydantic expands YAML aliases
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
@@ -309,7 +328,13 @@ def load_policy(path: str | Path) -> Policy:
     p = Path(path)
     if not p.is_file():
         raise DataValidationError("policy file not found", file=str(p), fix="check the path")
-    text = p.read_text(encoding="utf-8")
+    check_file_size(p, what="policy file")
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataValidationError("the policy file is not UTF-8 text", file=str(p),
+                                  found=f"byte 0x{exc.object[exc.start]:02x} at offset {exc.start}",
+                                  fix="save it as UTF-8") from None
     try:
         if p.suffix.lower() == ".json":
             data = json.loads(text)
@@ -318,6 +343,6 @@ def load_policy(path: str | Path) -> Policy:
 
             data = yaml.safe_load(text)
     except Exception as exc:  # noqa: BLE001 - parser errors carry the line
-        raise DataValidationError(f"cannot parse the policy file ({exc})", file=str(p),
+        raise DataValidationError(f"cannot parse the policy file ({short(str(exc), 300)})", file=str(p),
                                   fix="fix the YAML/JSON syntax at the position shown") from None
     return parse_policy(data, file=str(p))

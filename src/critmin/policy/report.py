@@ -7,7 +7,6 @@ installed package (no network address), as in the assessment report.
 """
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 
@@ -22,6 +21,7 @@ STYLE = {"before": ("#7f8c8d", "rgba(127,140,141,0.15)", "solid"), "after": ("#c
 
 def radar_figure(table: pd.DataFrame, scenario: str, mineral: str, lang: str = "en") -> dict:
     """Plotly figure dict: the six scores of ``mineral`` for every case, one outline each."""
+    from ..report.html import plot_text
     from ..report.labels import radar_axes
 
     data = []
@@ -33,15 +33,15 @@ def radar_figure(table: pd.DataFrame, scenario: str, mineral: str, lang: str = "
         r = [None if pd.isna(v) else round(float(v), 4) for v in s]
         rr = [0 if v is None else v for v in r]
         line, fill, dash = STYLE.get(case, ("#333", "rgba(0,0,0,0)", "solid"))
-        data.append({"type": "scatterpolar", "r": rr + rr[:1], "theta": theta + theta[:1], "name": case,
+        data.append({"type": "scatterpolar", "r": rr + rr[:1], "theta": theta + theta[:1], "name": plot_text(case),
                      "fill": "toself" if case in ("before", "after") else "none", "fillcolor": fill,
                      "line": {"color": line, "dash": dash},
                      "text": [("n/a" if v is None else f"{v:.2f}") for v in r + r[:1]],
-                     "hovertemplate": case + " · %{theta}: %{text}<extra></extra>"})
+                     "hovertemplate": plot_text(case) + " · %{theta}: %{text}<extra></extra>"})
     return {"data": data, "layout": {"polar": {"radialaxis": {"range": [0, 1], "tickvals": [0.25, 0.5, 0.75, 1]}},
                                      "showlegend": True, "height": 380, "font": {"size": 11},
                                      "margin": {"l": 120, "r": 120, "t": 40, "b": 40},
-                                     "title": {"text": mineral, "font": {"size": 13}}}}
+                                     "title": {"text": plot_text(mineral), "font": {"size": 13}}}}
 
 
 def _f(v, nd=3) -> str:
@@ -49,33 +49,33 @@ def _f(v, nd=3) -> str:
 
 
 def render_report(table: pd.DataFrame, *, lang: str = "en", ranking: pd.DataFrame | None = None) -> str:
-    from ..report.html import CSS, offline_plotlyjs
+    from ..report.html import CSS, esc, offline_plotlyjs, script_json
     from ..report.labels import INDICATOR_LABELS
 
     labels = INDICATOR_LABELS[lang]
     figs, out = {}, []
     first = table.iloc[0]
-    out.append(f"<header><h1>critmin — policy evaluation (政策評価)</h1><p>Importer {html.escape(str(first['country']))}"
+    out.append(f"<header><h1>critmin — policy evaluation (政策評価)</h1><p>Importer {esc(str(first['country']))}"
                f" · year {int(first['year'])}</p></header><main>")
     for scen in table["scenario"].unique():
         pol = table.attrs.get("policies", {}).get(scen)
         title = getattr(pol, "title", "") or scen
         risk = table.attrs.get("risk", {}).get(scen, {})
-        out.append(f"<section><h2>{html.escape(title)} <span class='small'>({html.escape(scen)})</span></h2>")
-        out.append("<p class='small'>Risk measure (" + html.escape(getattr(pol, "measure", "mean")) + "): "
-                   + ", ".join(f"{html.escape(k)} {v:.4f}" for k, v in risk.items()) + "</p>")
+        out.append(f"<section><h2>{esc(title)} <span class='small'>({esc(scen)})</span></h2>")
+        out.append("<p class='small'>Risk measure (" + esc(getattr(pol, "measure", "mean")) + "): "
+                   + ", ".join(f"{esc(k)} {v:.4f}" for k, v in risk.items()) + "</p>")
         t = table[table["scenario"] == scen]
         cases = [c for c in t["case"].unique() if c != "before"]
         out.append("<div class='grid'>")
         for m in t["mineral"].unique():
             fid = f"radar-{scen}-{m}".replace(" ", "_")
             figs[fid] = radar_figure(table, scen, m, lang)
-            out.append(f"<div class='chart radar' id='{html.escape(fid)}'></div>")
+            out.append(f"<div class='chart radar' id='{esc(fid)}'></div>")
         out.append("</div><table><thead><tr><th>mineral</th><th>indicator</th><th>before</th>"
-                   + "".join(f"<th>{html.escape(c)}</th><th>Δ</th>" for c in cases) + "</tr></thead><tbody>")
+                   + "".join(f"<th>{esc(c)}</th><th>Δ</th>" for c in cases) + "</tr></thead><tbody>")
         for (m, ind), g in t.groupby(["mineral", "indicator"], sort=False):
             g = g.set_index("case")
-            row = f"<tr><td>{html.escape(m)}</td><td>{labels.get(ind, ind)}</td><td class='num'>" \
+            row = f"<tr><td>{esc(m)}</td><td>{esc(labels.get(ind, ind))}</td><td class='num'>" \
                   f"{_f(g['score_before'].iloc[0], 2)}</td>"
             for c in cases:
                 d = g.at[c, "delta"] if c in g.index else np.nan
@@ -84,26 +84,26 @@ def render_report(table: pd.DataFrame, *, lang: str = "en", ranking: pd.DataFram
         out.append("</tbody></table><h3>Interventions</h3><table><thead><tr><th>intervention</th><th>budget</th>"
                    "<th>what moved</th><th>indicators moved (score Δ)</th><th>why</th></tr></thead><tbody>")
         for e in table.attrs.get("effects", {}).get(scen, []):
-            ch = "<br>".join(f"{html.escape(c['what'])}: {c['before']:,.3g} → {c['after']:,.3g} {c['unit']}"
+            ch = "<br>".join(f"{esc(c['what'])}: {c['before']:,.3g} → {c['after']:,.3g} {esc(c['unit'])}"
                              for c in e.get("changes", []))
-            mv = "<br>".join(f"{labels.get(k, k)}: " + (f"{v['delta']:+.3f}" if v["delta"] is not None else
+            mv = "<br>".join(f"{esc(labels.get(k, k))}: " + (f"{v['delta']:+.3f}" if v["delta"] is not None else
                                                          f"{_f(v['before'], 2)} → {_f(v['after'], 2)}")
                              for k, v in e.get("moved_indicators", {}).items()) or "none"
-            out.append(f"<tr><td>{html.escape(e['name'])} <span class='small'>({e['type']}, {e['mineral']})</span></td>"
-                       f"<td class='num'>{e['cost']:,.1f}</td><td class='small'>{ch}</td><td class='small'>{mv}</td>"
-                       f"<td class='small'>{html.escape(e.get('why', ''))}</td></tr>")
+            out.append(f"<tr><td>{esc(e['name'])} <span class='small'>({esc(e['type'])}, {esc(e['mineral'])})</span></td>"
+                       f"<td class='num'>{float(e['cost']):,.1f}</td><td class='small'>{ch}</td><td class='small'>{mv}</td>"
+                       f"<td class='small'>{esc(e.get('why', ''))}</td></tr>")
         out.append("</tbody></table></section>")
     if ranking is not None and len(ranking):
         out.append("<section><h2>Ranking: risk reduction per unit of budget</h2><table><thead><tr>"
-                   + "".join(f"<th>{c}</th>" for c in ("rank", "name", "mineral", "reduction", "cost",
+                   + "".join(f"<th>{esc(c)}</th>" for c in ("rank", "name", "mineral", "reduction", "cost",
                                                        "reduction_per_cost", "note")) + "</tr></thead><tbody>")
         for _, r in ranking.iterrows():
-            out.append("<tr>" + "".join(f"<td>{html.escape(str(r[c]))}</td>" for c in (
+            out.append("<tr>" + "".join(f"<td>{esc(str(r[c]))}</td>" for c in (
                 "rank", "name", "mineral", "reduction", "cost", "reduction_per_cost", "note")) + "</tr>")
         out.append("</tbody></table></section>")
-    out.append(f"<section><h2>Method</h2><pre class='small'>{html.escape(json.dumps(table.attrs.get('method', {})))}"
+    out.append(f"<section><h2>Method</h2><pre class='small'>{esc(json.dumps(table.attrs.get('method', {})))}"
                "</pre></section></main>")
-    script = ("var FIGS = " + json.dumps(figs, allow_nan=False) + ";\nvar CFG = {displaylogo:false, "
+    script = ("var FIGS = " + script_json(figs) + ";\nvar CFG = {displaylogo:false, "
               "displayModeBar:false, responsive:true, showLink:false};\nObject.keys(FIGS).forEach(function(id){"
               " var el = document.getElementById(id); if (el) { Plotly.newPlot(el, FIGS[id].data, "
               "FIGS[id].layout, CFG); } });\n")

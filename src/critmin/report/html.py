@@ -6,6 +6,13 @@ any network address. Sections: overview (sortable table of the six scores, the
 most exposed minerals per axis), then per mineral the radar chart, country shares
 behind each indicator, the price series, each indicator's trend over the years,
 the diagnosis and policy tools, and the sources.
+
+Escaping (every report of critmin, and the dashboard pages that serve them): text that may come
+from a file or an argument reaches a page only through :func:`esc` (HTML text and attribute
+values) or :func:`script_json` (JSON inside a ``<script>`` element, with ``<``, ``>`` and ``&``
+written as ``\\u003c`` ``\\u003e`` ``\\u0026`` so that no string can close the element or open a
+comment); :func:`plot_text` escapes a label drawn by Plotly, which reads a few HTML tags in
+labels, so that it is shown as written.
 """
 from __future__ import annotations
 
@@ -55,7 +62,39 @@ document.querySelectorAll('table.sortable th').forEach(function(th, i){
 """
 
 
-def _color(score: float) -> str:
+def esc(value) -> str:
+    """``value`` as HTML text, safe in element content and in quoted attribute values.
+
+    >>> esc('"><img src=x onerror=alert(1)>')
+    '&quot;&gt;&lt;img src=x onerror=alert(1)&gt;'
+    """
+    return html.escape(str(value), quote=True)
+
+
+_SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_SCRIPT_RE = re.compile("[<>&\u2028\u2029]")
+
+
+def script_json(obj, *, allow_nan: bool = False, **kw) -> str:
+    """``obj`` as JSON that is safe inside an HTML ``<script>`` element.
+
+    ``<``, ``>``, ``&`` (and the JavaScript line separators U+2028/U+2029) are written as
+    ``\\uXXXX`` escapes, which JSON and JavaScript read back as the same characters, so no
+    string — ``</script>``, ``<!--`` — can end the element or change how it is parsed.
+
+    >>> script_json({"name": "</script><script>alert(1)</script>"})
+    '{"name": "\\\\u003c/script\\\\u003e\\\\u003cscript\\\\u003ealert(1)\\\\u003c/script\\\\u003e"}'
+    """
+    s = json.dumps(obj, ensure_ascii=False, allow_nan=allow_nan, **kw)
+    return _SCRIPT_RE.sub(lambda m: _SCRIPT_UNSAFE[m.group(0)], s)
+
+
+def plot_text(value) -> str:
+    """A label for a Plotly figure, shown literally (Plotly renders a few HTML tags in labels)."""
+    return html.escape(str(value), quote=False)
+
+
+def color_of(score: float) -> str:
     if score is None or not np.isfinite(score):
         return "#f4f4f6"
     r = int(255)
@@ -90,7 +129,7 @@ def _bar(shares: dict, title: str, top: int = 10) -> dict | None:
     items = sorted(shares.items(), key=lambda kv: -kv[1])
     head = items[:top]
     rest = sum(v for _, v in items[top:])
-    labels = [f"{country_name(c)} ({c})" for c, _ in head] + (["others"] if rest > 1e-9 else [])
+    labels = [plot_text(f"{country_name(c)} ({c})") for c, _ in head] + (["others"] if rest > 1e-9 else [])
     vals = [round(100 * v, 2) for _, v in head] + ([round(100 * rest, 2)] if rest > 1e-9 else [])
     return {"data": [{"type": "bar", "x": vals[::-1], "y": labels[::-1], "orientation": "h",
                       "marker": {"color": "#2c6e9b"}, "hovertemplate": "%{y}: %{x:.1f}%<extra></extra>"}],
@@ -143,8 +182,8 @@ def render_assessment(result, *, trend: pd.DataFrame | None = None, lang: str = 
     mname = {m: catalogue.name(m, lang) for m in wide.index}
     figs: dict[str, dict] = {}
     out = []
-    out.append(f"<header><h1>{html.escape(ui['title'])}</h1><p>{ui['importer']}: "
-               f"{html.escape(country_name(country))} ({country}) · {ui['year']}: {year}</p></header><main>")
+    out.append(f"<header><h1>{esc(ui['title'])}</h1><p>{ui['importer']}: "
+               f"{esc(country_name(country))} ({esc(country)}) · {ui['year']}: {year}</p></header><main>")
     # -- overview -------------------------------------------------------------------------------
     out.append(f"<section id='overview'><h2>{ui['overview']}</h2><p class='small'>{ui['overview_note']}</p>")
     out.append("<table class='sortable' id='overview-table'><thead><tr>"
@@ -153,10 +192,10 @@ def render_assessment(result, *, trend: pd.DataFrame | None = None, lang: str = 
     for m, row in wide.iterrows():
         cells = "".join(
             f"<td class='s' data-v='{'' if pd.isna(row[i]) else round(row[i], 4)}' "
-            f"style='background:{_color(row[i])}'>{'' if pd.isna(row[i]) else f'{row[i]:.2f}'}</td>"
+            f"style='background:{color_of(row[i])}'>{'' if pd.isna(row[i]) else f'{row[i]:.2f}'}</td>"
             for i in INDICATORS)
         tools = ", ".join(TOOL_LABELS[lang][t] for t in diag.get(m, {}).get("tools", []))
-        out.append(f"<tr><td data-v='{m}'><a href='#m-{m}'>{html.escape(mname[m])}</a></td>{cells}"
+        out.append(f"<tr><td data-v='{esc(m)}'><a href='#m-{esc(m)}'>{esc(mname[m])}</a></td>{cells}"
                    f"<td class='num' data-v='{_fmt(row['mean'])}'>{_fmt(row['mean'], 2)}</td>"
                    f"<td class='num'>{int(row['n'])}</td><td class='small'>{html.escape(tools)}</td></tr>")
     out.append("</tbody></table>")
@@ -172,11 +211,11 @@ def render_assessment(result, *, trend: pd.DataFrame | None = None, lang: str = 
         rec = records[records["mineral"] == m].set_index("indicator")
         scores = {i: (float(rec.at[i, "score"]) if i in rec.index and pd.notna(rec.at[i, "score"]) else None)
                   for i in INDICATORS}
-        out.append(f"<section id='m-{m}' class='mineral'><h2>{html.escape(mname[m])} "
-                   f"<span class='small'>({m})</span></h2>")
+        out.append(f"<section id='m-{esc(m)}' class='mineral'><h2>{esc(mname[m])} "
+                   f"<span class='small'>({esc(m)})</span></h2>")
         d = diag.get(m, {})
         out.append(f"<p class='diag'><b>{ui['diagnosis']}:</b> {html.escape(d.get('diagnosis', ''))}</p><p>"
-                   + "".join(f"<span class='tool' data-tool='{t}'>{html.escape(TOOL_LABELS[lang][t])}</span>"
+                   + "".join(f"<span class='tool' data-tool='{esc(t)}'>{esc(TOOL_LABELS[lang][t])}</span>"
                              for t in d.get("tools", [])) + "</p>")
         if "reserve_concentration" in rec.index:
             rl = (rec.at["reserve_concentration", "inputs"] or {}).get("reserve_life_years")
@@ -186,8 +225,8 @@ def render_assessment(result, *, trend: pd.DataFrame | None = None, lang: str = 
                            f"({ui['years_unit']}; USGS world reserves / world mine production)</p>")
         out.append("<div class='grid'>")
         fid = f"radar-{m}"
-        figs[fid] = _radar(scores, lang, mname[m])
-        out.append(f"<div class='chart radar' id='{fid}'></div>")
+        figs[fid] = _radar(scores, lang, plot_text(mname[m]))
+        out.append(f"<div class='chart radar' id='{esc(fid)}'></div>")
         for ind, title in (("reserve_concentration", ui["reserves"]), ("production_concentration", ui["production"]),
                            ("import_concentrate", ui["imp_conc"]), ("import_refined", ui["imp_ref"])):
             if ind in rec.index:
@@ -197,18 +236,18 @@ def render_assessment(result, *, trend: pd.DataFrame | None = None, lang: str = 
                 if f:
                     fid = f"{ind}-{m}"
                     figs[fid] = f
-                    out.append(f"<div class='chart' id='{fid}'></div>")
+                    out.append(f"<div class='chart' id='{esc(fid)}'></div>")
         pr = details.get("prices")
         if pr is not None and "price_volatility" in rec.index:
             series = (rec.at["price_volatility", "inputs"] or {}).get("series")
             if series:
                 p = pr[(pr["mineral"] == m) & (pr["series"] == series)].sort_values("year")
                 unit = p["unit"].iloc[0] if len(p) else ""
-                f = _lines({series.split(":")[0]: (p["year"].tolist(), p["value"].round(4).tolist())},
-                           f"{ui['price']} ({unit})", ytitle=unit)
+                f = _lines({plot_text(series.split(":")[0]): (p["year"].tolist(), p["value"].round(4).tolist())},
+                           plot_text(f"{ui['price']} ({unit})"), ytitle=plot_text(unit))
                 if f:
                     figs[f"price-{m}"] = f
-                    out.append(f"<div class='chart' id='price-{m}'></div>")
+                    out.append(f"<div class='chart' id='price-{esc(m)}'></div>")
         if trend is not None and len(trend):
             t = trend[trend["mineral"] == m]
             ser = {SHORT[lang][i]: (g["year"].tolist(), [None if pd.isna(v) else round(float(v), 4) for v in g["score"]])
@@ -216,7 +255,7 @@ def render_assessment(result, *, trend: pd.DataFrame | None = None, lang: str = 
             f = _lines(ser, ui["trend"], yrange=[0, 1.02], ytitle=ui["score"])
             if f:
                 figs[f"trend-{m}"] = f
-                out.append(f"<div class='chart' id='trend-{m}'></div>")
+                out.append(f"<div class='chart' id='trend-{esc(m)}'></div>")
         out.append("</div>")
         out.append(f"<table><thead><tr><th>{ui['indicator']}</th><th>{ui['value']}</th><th>{ui['score']}</th>"
                    f"<th>{ui['data_year']}</th><th>{ui['reason']}</th><th>{ui['sources']}</th></tr></thead><tbody>")
@@ -244,13 +283,13 @@ def render_assessment(result, *, trend: pd.DataFrame | None = None, lang: str = 
         out.append("</tbody></table>")
     out.append(f"<p class='small'>{ui['generated']} · "
                f"{dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}</p></section></main>")
-    fig_json = json.dumps(figs, ensure_ascii=False, allow_nan=False, default=float)
+    fig_json = script_json(figs, default=float)
     script = ("var FIGS = " + fig_json + ";\n"
               "var CFG = {displaylogo:false, displayModeBar:false, responsive:true, showLink:false};\n"
               "Object.keys(FIGS).forEach(function(id){ var el = document.getElementById(id);"
               " if (el) { Plotly.newPlot(el, FIGS[id].data, FIGS[id].layout, CFG); } });\n" + SORT_JS)
     return ("<!DOCTYPE html><html lang='" + lang + "'><head><meta charset='utf-8'><link rel='icon' href='data:,'>"
-            f"<title>{html.escape(ui['title'])} — {country} {year}</title><style>{CSS}</style>"
+            f"<title>{esc(ui['title'])} — {esc(country)} {year}</title><style>{CSS}</style>"
             f"<script>{offline_plotlyjs()}</script></head><body>" + "".join(out)
             + f"<script>{script}</script></body></html>")
 
