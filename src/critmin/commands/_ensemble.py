@@ -23,11 +23,11 @@ def wanted(country: str, years: str | None, scheduler: str | None) -> bool:
     >>> wanted("JPN", "2022", None), wanted("JPN", None, "none")
     (False, True)
     """
-    from .methods import _years
+    from .methods import parse_years
 
     multi = country.strip().lower() == "all" or "," in country
     try:
-        several = years is not None and len(_years(years)) > 1
+        several = years is not None and len(parse_years(years)) > 1
     except ValueError:           # reported by the ensemble with the fix
         several = True
     return scheduler is not None or multi or several
@@ -56,7 +56,7 @@ def run(*, country: str, year: int | None, years: str | None, draws: int, seed: 
 
     from .. import ensemble as ens
     from ..errors import CritminError, DataValidationError
-    from .methods import _records, _table, _years
+    from .methods import records_json, _table, parse_years
 
     err = Console(stderr=True)
     try:
@@ -66,7 +66,7 @@ def run(*, country: str, year: int | None, years: str | None, draws: int, seed: 
         if out is not None:
             ens.check_output(out)
         imps = _countries(country)
-        yrs = _years(years) if years else ([year] if year is not None else None)
+        yrs = parse_years(years) if years else ([year] if year is not None else None)
         if scheduler is None:
             scheduler = "local" if ens.dask_available() else "none"
             if scheduler == "none":
@@ -108,7 +108,7 @@ def run(*, country: str, year: int | None, years: str | None, draws: int, seed: 
     if format == "json":
         doc = {"provenance": p, "run": r, "written": [str(w) for w in written]}
         if out is None:
-            doc["records"] = _records(t, list(t.columns))
+            doc["records"] = records_json(t, list(t.columns))
         typer.echo(json.dumps(doc, ensure_ascii=False, default=str))
         return
     if out is None and len(t):

@@ -12,7 +12,7 @@ from ._common import console as _console
 from ._common import fail as _fail
 
 
-def _parse_mix(spec: str) -> dict[str, float]:
+def parse_mix(spec: str) -> dict[str, float]:
     """``'nmc811=0.6,lfp=0.4'`` → ``{'nmc811': 0.6, 'lfp': 0.4}``."""
     from ..errors import DataValidationError
 
@@ -74,7 +74,7 @@ def register(app: typer.Typer) -> None:
             if until is not None:
                 ys = s.projection_years()
                 years = list(range(ys[0], until + 1))
-            proj = dm.project(s, years=years, mix=_parse_mix(mix) if mix else None, improvement=improvement)
+            proj = dm.project(s, years=years, mix=parse_mix(mix) if mix else None, improvement=improvement)
             ol = dm.outlook(proj, domestic=domestic, world=not no_world)
             if out is not None:
                 from ..demand.report import write

@@ -13,7 +13,7 @@ from ._common import fail as _fail
 from ._common import spinner
 
 
-def _years(spec: str) -> list[int]:
+def parse_years(spec: str) -> list[int]:
     """``'2015-2024'`` or ``'2018,2020-2022'`` → the years; a clear error otherwise."""
     from ..errors import DataValidationError
 
@@ -39,7 +39,7 @@ def _clean(v):
     return v
 
 
-def _records(df, cols) -> list[dict]:
+def records_json(df, cols) -> list[dict]:
     return [{c: _clean(v) for c, v in zip(cols, row)} for row in df[cols].itertuples(index=False)]
 
 
@@ -90,7 +90,7 @@ def register(app: typer.Typer) -> None:
         check_out(out)
         try:
             country = importer(country)[0]
-            yrs = _years(years) if years else None
+            yrs = parse_years(years) if years else None
             if year is None:
                 year = max(yrs) if yrs else latest_year(country)
             mins = [check_mineral(m) for m in mineral] if mineral else None
@@ -114,10 +114,10 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"report written to {out}", err=True)
         if format == "json":
             expl = r.drop_duplicates("mineral")[["mineral", "spread", "why"]]
-            doc = {"country": country, "year": year, "records": _records(r, RECORD_COLUMNS),
-                   "disagreements": _records(expl, ["mineral", "spread", "why"])}
+            doc = {"country": country, "year": year, "records": records_json(r, RECORD_COLUMNS),
+                   "disagreements": records_json(expl, ["mineral", "spread", "why"])}
             if yrs:
-                doc["series"] = _records(ser, ["mineral", "year", "method", "score"])
+                doc["series"] = records_json(ser, ["mineral", "year", "method", "score"])
             typer.echo(json.dumps(doc, ensure_ascii=False))
             return
         w = r.pivot_table(index="mineral", columns="method", values="rank", aggfunc="first")
@@ -157,7 +157,7 @@ def register(app: typer.Typer) -> None:
             regions[name.strip()] = [m.strip() for m in members.split(",") if m.strip()]
         countries = [c.strip() for c in country.split(",") if c.strip()]
         try:
-            yrs = _years(years)
+            yrs = parse_years(years)
             if compat is not None:
                 if compat != gp.COMPAT:
                     raise CritminError(f"unknown compatibility target {compat!r}: use {gp.COMPAT}")
@@ -179,7 +179,7 @@ def register(app: typer.Typer) -> None:
             _fail(exc)
         if format == "json":
             typer.echo(json.dumps({"mode": compat or ("changes" if changes else "default"),
-                                   "records": _records(r, cols)}, ensure_ascii=False))
+                                   "records": records_json(r, cols)}, ensure_ascii=False))
         elif format == "csv":
             typer.echo(r[cols].to_csv(index=False), nl=False)
         else:
@@ -226,7 +226,7 @@ def register(app: typer.Typer) -> None:
                                  sobol=sobol, sobol_n=sobol_n, sobol_engine=sobol_engine, scheduler=scheduler,
                                  workers=workers, out=out, format=format)
         if years is not None and year is None:
-            year = _years(years)[0]
+            year = parse_years(years)[0]
         from ..catalogue import check_mineral
         from ..countries import check_iso3
         from ..errors import CritminError
@@ -263,11 +263,11 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps({"country": country, "year": year, "draws": draws, "seed": seed,
                                    "method": res["model"].method.as_dict(),
                                    "central": "the assessment (critmin assess): base_score and base_rank",
-                                   "records": _records(s, list(s.columns)),
-                                   "sobol": _records(res["sobol"], list(res["sobol"].columns))
+                                   "records": records_json(s, list(s.columns)),
+                                   "sobol": records_json(res["sobol"], list(res["sobol"].columns))
                                    if res.get("sobol") is not None else [],
                                    "sobol_engine": res.get("sobol_engine"),
-                                   "indicators": _records(res["indicators"], list(res["indicators"].columns))},
+                                   "indicators": records_json(res["indicators"], list(res["indicators"].columns))},
                                   ensure_ascii=False))
             return
         _table(s, f"Uncertainty, importer {country}, {year}: {draws:,} draws, seed {seed}", list(s.columns),
@@ -295,7 +295,7 @@ def register(app: typer.Typer) -> None:
         except CritminError as exc:
             _fail(exc)
         if format == "json":
-            typer.echo(json.dumps({"records": _records(r, list(r.columns))}, ensure_ascii=False))
+            typer.echo(json.dumps({"records": records_json(r, list(r.columns))}, ensure_ascii=False))
             return
         _table(r, f"Company import mix {file.name}", list(r.columns),
                {c: "{:.4g}" for c in r.columns if r[c].dtype.kind == "f"})

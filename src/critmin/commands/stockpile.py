@@ -18,7 +18,7 @@ def _num(v, nd: int = 1) -> str:
     return f"{v:,.{nd}f}"
 
 
-def _importance(items: list[str] | None) -> dict[str, float] | float | None:
+def parse_importance(items: list[str] | None) -> dict[str, float] | float | None:
     from ..errors import DataValidationError
 
     if not items:
@@ -113,7 +113,7 @@ def register(app: typer.Typer) -> None:
                 if not consumption.is_file():
                     raise DataValidationError("consumption file not found", file=str(consumption))
                 cons = pd.read_csv(consumption)
-            p = sp.plan(country, year, mineral or None, stocks=stocks, importance=_importance(importance),
+            p = sp.plan(country, year, mineral or None, stocks=stocks, importance=parse_importance(importance),
                         base_days=base_days, risk_gain=risk_gain, cap_days=cap_days, window=window,
                         consumption=cons)
             if out is not None:

@@ -40,8 +40,8 @@ def assess(request: Request,
     return cached(request, ("assess", country.upper(), year, tuple(mins or ()), lang, method.key()), run)
 
 
-def _years(spec: str, request: Request) -> list[int]:
-    from ...commands.methods import _years as parse
+def _years_param(spec: str, request: Request) -> list[int]:
+    from ...commands.methods import parse_years as parse
 
     ys = parse(spec)
     check_count(ys, request.app.state.limits.max_years, "years")
@@ -56,11 +56,11 @@ def compare(request: Request,
                                          description="trend series, e.g. 2015-2024"),
             mineral: list[str] | None = Query(None, description="minerals of the series")):
     """`critmin compare --format json` (``records``, ``disagreements``, ``series`` with ``years``)."""
-    yrs = _years(years, request) if years else None
+    yrs = _years_param(years, request) if years else None
     mins = minerals_of(mineral, request)
 
     def run():
-        from ...commands.methods import _records
+        from ...commands.methods import records_json
         from ...methods.compare import RECORD_COLUMNS, importer, latest_year, series
         from ...methods.compare import compare as _compare
         from ...supply import SupplyData
@@ -70,10 +70,10 @@ def compare(request: Request,
         sd = SupplyData.cached()
         r = _compare(c, y, supply=sd)
         expl = r.drop_duplicates("mineral")[["mineral", "spread", "why"]]
-        doc = {"country": c, "year": y, "records": _records(r, RECORD_COLUMNS),
-               "disagreements": _records(expl, ["mineral", "spread", "why"])}
+        doc = {"country": c, "year": y, "records": records_json(r, RECORD_COLUMNS),
+               "disagreements": records_json(expl, ["mineral", "spread", "why"])}
         if yrs:
-            doc["series"] = _records(series(c, yrs, mins, supply=sd), ["mineral", "year", "method", "score"])
+            doc["series"] = records_json(series(c, yrs, mins, supply=sd), ["mineral", "year", "method", "score"])
         return doc
 
     return cached(request, ("compare", country.upper(), year, tuple(yrs or ()), tuple(mins or ())), run)
@@ -90,15 +90,15 @@ def geopolrisk(request: Request,
 
     check_count(country, request.app.state.limits.max_countries, "country")
     cs = [check_iso3(c) for c in country]
-    yrs = _years(years, request)
+    yrs = _years_param(years, request)
     mins = minerals_of(mineral, request)
 
     def run():
-        from ...commands.methods import _records
+        from ...commands.methods import records_json
         from ...methods import geopolrisk as gp
 
         r = gp.default(cs, yrs, mins, missing=missing, regions={})
-        return {"mode": "default", "records": _records(r, gp.DEFAULT_COLUMNS)}
+        return {"mode": "default", "records": records_json(r, gp.DEFAULT_COLUMNS)}
 
     return cached(request, ("geopolrisk", tuple(cs), tuple(yrs), tuple(mins or ()), missing), run)
 
@@ -117,7 +117,7 @@ def uncertainty(request: Request,
     c = check_iso3(country)
 
     def run():
-        from ...commands.methods import _records
+        from ...commands.methods import records_json
         from ...methods.uncertainty import run as _run
         from ...store import default_store
         from ...supply import latest_year
@@ -128,8 +128,8 @@ def uncertainty(request: Request,
         return {"country": c, "year": y, "draws": draws, "seed": seed,
                 "method": res["model"].method.as_dict(),
                 "central": "the assessment (critmin assess): base_score and base_rank",
-                "records": _records(s, list(s.columns)), "sobol": [], "sobol_engine": None,
-                "indicators": _records(res["indicators"], list(res["indicators"].columns))}
+                "records": records_json(s, list(s.columns)), "sobol": [], "sobol_engine": None,
+                "indicators": records_json(res["indicators"], list(res["indicators"].columns))}
 
     return cached(request, ("uncertainty", c, year, draws, seed, top), run)
 

@@ -146,7 +146,7 @@ def demand(request: Request,
                                   fix="choose a name from GET /api/v1/demand/scenarios")
 
     def run():
-        from ...commands.demand import _parse_mix
+        from ...commands.demand import parse_mix
 
         s = dm.load_scenario(scenario)
         years = None
@@ -156,7 +156,7 @@ def demand(request: Request,
                 raise DataValidationError("until is before the scenario's first year", field="until",
                                           found=until, expected=f">= {ys[0]}")
             years = list(range(ys[0], until + 1))
-        proj = dm.project(s, years=years, mix=_parse_mix(mix) if mix else None, improvement=improvement)
+        proj = dm.project(s, years=years, mix=parse_mix(mix) if mix else None, improvement=improvement)
         ol = dm.outlook(proj, domestic=domestic, world=world)
         return dm.to_json(proj, ol)
 
@@ -166,9 +166,9 @@ def demand(request: Request,
 # -- stockpile and disruption (public: no stock file) -------------------------------------------------
 
 def importance_of(items: list[str] | None):
-    from ...commands.stockpile import _importance
+    from ...commands.stockpile import parse_importance
 
-    return _importance(items)
+    return parse_importance(items)
 
 
 @router.get("/stockpile/plan", responses=DOC, summary="Stockpile targets per mineral (no stock levels)")
