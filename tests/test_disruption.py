@@ -312,3 +312,19 @@ def test_cli_monte_carlo_and_scenario(tmp_path):
     assert r.exit_code == 2 and "--days" in r.output
     r = CliRunner().invoke(app, ["stockpile", "scenarios"])
     assert r.exit_code == 0 and "china_ree_2010" in r.output
+
+
+def test_a_measure_aimed_at_one_importer_counts_for_it_alone():
+    """China's 2024 ban on Ga/Ge/Sb exports to the United States (target USA) raises China's rate
+    for the USA, not for Japan: one restriction more for the USA than for Japan, all else equal."""
+    import critmin.disruption as d
+
+    ev = d.events()
+    us_only = ev[(ev["mineral"] == "antimony") & (ev["target"] == "USA")]
+    assert len(us_only) >= 1
+    g = {"CHN": 0.6}
+    jp = d.event_rates(["CHN"], g, ev, "antimony", importer="JPN")
+    us = d.event_rates(["CHN"], g, ev, "antimony", importer="USA")
+    assert int(us["restrictions"].iat[0]) - int(jp["restrictions"].iat[0]) == len(
+        us_only[us_only["type"].isin(d.RESTRICTIVE)])
+    assert us["lambda"].iat[0] > jp["lambda"].iat[0]

@@ -569,8 +569,11 @@ def run_scenario(name: str | Path, *, country: str | None = None, days: float | 
 # -- Monte Carlo ---------------------------------------------------------------------------------
 
 def event_rates(exporters: Iterable[str], g: Mapping[str, float], ev: pd.DataFrame, mineral: str, *,
-                prior_rate: float = 0.1, prior_weight: float = 10.0) -> pd.DataFrame:
+                prior_rate: float = 0.1, prior_weight: float = 10.0, importer: str | None = None) -> pd.DataFrame:
     """Annual restriction rate per exporter, ``λ = (k + β λ_max g) / (T + β)`` (module docstring).
+
+    A measure aimed at one importer only (``target``, e.g. a ban on exports to the United States)
+    counts for that importer alone when ``importer`` is given.
 
     >>> ev = pd.DataFrame({"country": ["AAA", "AAA"], "mineral": ["nickel", "all"], "type": ["export_ban"] * 2,
     ...                    "year": [2010, 2019]})
@@ -583,6 +586,9 @@ def event_rates(exporters: Iterable[str], g: Mapping[str, float], ev: pd.DataFra
         raise DataValidationError("prior rate and weight must be >= 0", found=(prior_rate, prior_weight))
     span = int(ev["year"].max() - ev["year"].min() + 1) if len(ev) else 0
     rel = ev[ev["type"].isin(RESTRICTIVE) & ev["mineral"].isin([mineral, "all"])]
+    if importer is not None and "target" in rel:
+        tgt = rel["target"].fillna("").astype(str)
+        rel = rel[(tgt == "") | (tgt == importer)]
     k = rel.groupby("country").size()
     out = pd.DataFrame({"exporter": exporters})
     out["g"] = [float(g[e]) if e in g and np.isfinite(g[e]) else 1.0 for e in exporters]
@@ -717,7 +723,8 @@ def monte_carlo(country: str = "JPN", mineral: str = "rare_earths", stage: str |
             if yr:
                 gt = gt[gt["year"] == int(yr)]
             governance = dict(zip(gt["country"], gt["g"]))
-        rt = event_rates(fl["exporter"], governance, ev, mineral, prior_rate=prior_rate, prior_weight=prior_weight)
+        rt = event_rates(fl["exporter"], governance, ev, mineral, prior_rate=prior_rate, prior_weight=prior_weight,
+                         importer=country)
         model = (f"lambda_j = (k_j + {prior_weight:g} x {prior_rate:g} x g_j) / (T + {prior_weight:g}); "
                  f"g = WGI political-stability risk (missing = 1); k_j = export restrictions "
                  f"({', '.join(RESTRICTIVE)}) on {mineral} or all minerals in the event catalogue")

@@ -70,7 +70,7 @@ def scores(gov: pd.DataFrame, *, index: str = "pv", years: list[int] | None = No
         t = t.sort_values(["country", "year"])
         t[["wgi", "wgi_se", "wgi_year"]] = t.groupby("country")[["wgi", "wgi_se", "wgi_year"]].ffill()
         t = t[t["wgi"].notna() & (t["year"] - t["wgi_year"] <= carry)]
-        t = t[t["year"].isin(years)]
+        t = t[t["year"].isin(years)].copy()
     else:
         t["wgi_year"] = t["year"]
     t["g"] = normalise(t["wgi"])
