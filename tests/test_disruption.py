@@ -328,3 +328,19 @@ def test_a_measure_aimed_at_one_importer_counts_for_it_alone():
     assert int(us["restrictions"].iat[0]) - int(jp["restrictions"].iat[0]) == len(
         us_only[us_only["type"].isin(d.RESTRICTIVE)])
     assert us["lambda"].iat[0] > jp["lambda"].iat[0]
+
+
+def test_scenario_listing_has_dated_sourced_scenarios_since_2023():
+    import json
+
+    from typer.testing import CliRunner
+
+    from critmin.cli import app
+
+    r = CliRunner().invoke(app, ["disrupt", "--scenario", "list", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    sc = json.loads(r.stdout)["scenarios"]
+    recent = [s for s in sc if s["date"] >= "2023" and s["source"] and s["url"]]
+    assert len(recent) >= 5
+    assert {"china_gallium_2023", "china_graphite_2023", "china_antimony_2024", "china_ree_magnets_2025"} <= {
+        s["name"] for s in recent}

@@ -182,15 +182,34 @@ def register(app: typer.Typer) -> None:
             t.add_row(str(r.date), r.country, r.mineral, r.stage, r.type, r.measure)
         console(130).print(t)
 
-    @sp_app.command("scenarios")
-    def scenarios_cmd() -> None:
-        """The shipped disruption scenarios (for `critmin disrupt --scenario NAME`)."""
-        from ..disruption import load_scenario, scenario_names
+    def _list_scenarios(fmt: Fmt, lang: str) -> None:
+        import json
 
-        for n in scenario_names():
-            s = load_scenario(n)
-            cuts = ", ".join(f"{c.exporter} {c.fraction:.0%}" for c in s.cuts)
-            typer.echo(f"{n:24s} {s.mineral}/{s.stage or 'auto'} into {s.importer}, {cuts}, {s.days:g} days: {s.title}")
+        from ..catalogue import name
+        from ..disruption import events_as_of, scenario_table
+
+        t = scenario_table().sort_values(["date", "name"], na_position="first")
+        if fmt == Fmt.json:
+            typer.echo(json.dumps({"scenarios": t.fillna("").to_dict("records"), "events_as_of": events_as_of()},
+                                  ensure_ascii=False, default=str))
+            return
+        ja = lang == "ja"
+        for r in t.itertuples(index=False):
+            head = (f"{r.name:28s} {r.date or '':10s} {name(r.mineral, lang)}/{r.stage or 'auto'} "
+                    f"{'輸入国' if ja else 'into'} {r.importer}, {r.cuts}, {r.days:g} {'日' if ja else 'days'}: {r.title}")
+            typer.echo(head)
+            if r.source:
+                typer.echo(f"{'':28s} {'出典' if ja else 'source'}: {r.source}" + (f" <{r.url}>" if r.url else ""))
+        asof = events_as_of()
+        if asof:
+            typer.echo(f"{'イベント目録の基準日' if ja else 'event catalogue as of'} {asof}; "
+                       + ("実行: critmin disrupt --scenario 名前" if ja else "run one: critmin disrupt --scenario NAME"))
+
+    @sp_app.command("scenarios")
+    def scenarios_cmd(format: Fmt = typer.Option(Fmt.table, "--format", help="table or json"),
+                      lang: str = typer.Option("en", help="ja or en")) -> None:
+        """The shipped disruption scenarios with their date and source (`critmin disrupt --scenario NAME`)."""
+        _list_scenarios(format, lang)
 
     @app.command("disrupt")
     def disrupt_cmd(
@@ -207,8 +226,8 @@ def register(app: typer.Typer) -> None:
         stocks: Optional[Path] = typer.Option(None, help="CONFIDENTIAL stock file (its stock_t for the mineral)"),
         show_confidential: bool = typer.Option(False, "--show-confidential", help="show stock-derived figures"),
         max_shortfall: float = typer.Option(0.0, help="bound (t) for the smallest stockpile needed"),
-        scenario: Optional[str] = typer.Option(None, help="shipped scenario name or YAML file "
-                                               "(`critmin stockpile scenarios`)"),
+        scenario: Optional[str] = typer.Option(None, help="shipped scenario name or YAML file; `list` lists "
+                                               "them with dates and sources"),
         flows: Optional[Path] = typer.Option(None, help="your own import mix CSV: exporter, t"),
         monte_carlo: bool = typer.Option(False, "--monte-carlo", help="also simulate random restrictions"),
         sim_years: int = typer.Option(100_000, help="Monte Carlo: simulated years"),
@@ -225,6 +244,9 @@ def register(app: typer.Typer) -> None:
         from .. import disruption as dr
         from ..errors import CritminError, DataValidationError
 
+        if scenario is not None and scenario.strip().lower() == "list":
+            _list_scenarios(format, "en")
+            return
         check_out(out, private=show_confidential and stocks is not None)
         try:
             fl = None
