@@ -90,7 +90,13 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
     #    output order (countries, years, minerals sorted; indicators in INDICATORS order); each
     #    indicator's small table is placed by position, never merged with the full grid
     countries, years, minerals = sorted(set(countries)), sorted(set(years)), sorted(set(minerals))
-    grid = _Grid(countries, years, minerals)
+    keep = ["value", "status", "reason", "rule", "data_year", "sources",
+            "hhi", "residual_share", "n_countries", "top_country", "top_share", "total", "unit", "basis",
+            "gbar", "n_partners", "total_q", "missing_g_share", "domestic_p", "valued_at", "n_imputed",
+            "series", "n_years", "first_year", "rate", "variable"]
+    if not detail:
+        keep = keep[:6]
+    grid = _Grid(countries, years, minerals, keep=set(keep))
     cols = {}
 
     # -- 1, 2: reserves and production concentration ----------------------------------------------
@@ -165,12 +171,6 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
                reason="no secondary-supply figure or recycling rate",
                rule="1 - min(1, secondary/demand); proxy: none")
 
-    keep = ["value", "status", "reason", "rule", "data_year", "sources",
-            "hhi", "residual_share", "n_countries", "top_country", "top_share", "total", "unit", "basis",
-            "gbar", "n_partners", "total_q", "missing_g_share", "domestic_p", "valued_at", "n_imputed",
-            "series", "n_years", "first_year", "rate", "variable"]
-    if not detail:
-        keep = keep[:6]
     recs = grid.frame(cols, keep)
     recs["score"] = score_records(recs, method)
     details = {"reserve_life": sd.reserve_life, "import_shares": shares, "production_obs": sd.production_obs,
@@ -182,7 +182,8 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
 class _Grid:
     """Positions of (country, year, mineral, indicator) records laid out in output order."""
 
-    def __init__(self, countries: list, years: list, minerals: list) -> None:
+    def __init__(self, countries: list, years: list, minerals: list, keep: set | None = None) -> None:
+        self.keep = keep    # the table columns to place (None: all)
         self.c, self.y, self.m = pd.Index(countries), pd.Index(years), pd.Index(minerals)
         self.C, self.Y, self.M, self.K = len(countries), len(years), len(minerals), len(INDICATORS)
         self.n = self.C * self.Y * self.M
@@ -256,7 +257,8 @@ class _Grid:
                "status": status}
         out["sources"][~has] = ""
         for c in table.columns:
-            if c in ("value", "country", "year", "mineral", "reason", "status"):
+            if c in ("value", "country", "year", "mineral", "reason", "status") or (
+                    self.keep is not None and c not in self.keep):
                 continue
             src = table[c].to_numpy()
             if src.dtype.kind in "fiub":
