@@ -101,10 +101,11 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
 
     # -- 1, 2: reserves and production concentration ----------------------------------------------
     ym = pd.MultiIndex.from_product([years, minerals], names=["year", "mineral"]).to_frame(index=False)
-    for ind, table, what in (("reserve_concentration", sd.hhi("reserves", window=1), "reserves"),
-                             ("production_concentration", sd.hhi("production"), "mine production")):
+    for ind, which, what in (("reserve_concentration", "reserves", "reserves"),
+                             ("production_concentration", "production", "mine production")):
         # reserves are a slow-moving stock published once a year: two more years of look-back
         lag = method.max_lag if ind != "reserve_concentration" else method.max_lag + 2
+        table = sd.hhi(which, window=1 if which == "reserves" else None, span=(min(years) - lag, max(years)))
         hit = asof(ym, table.drop(columns=["rule"], errors="ignore"), ["mineral"], lag)
         hit = hit.assign(value=hit["hhi"])
         rule = ("HHI of country shares; 'Other countries' rule: " + method.residual_rule

@@ -314,15 +314,23 @@ class SupplyData:
         """Refined production by country, one source per (mineral, year)."""
         return self._picked("refined_production", REFINED_PRIORITY)
 
-    def hhi(self, which: str, window: int | None = None) -> pd.DataFrame:
+    def hhi(self, which: str, window: int | None = None, span: tuple[int, int] | None = None) -> pd.DataFrame:
         """Country HHI per (mineral, year) of ``production``, ``reserves`` or ``refined``
-        under the method's residual rule (and pooled window)."""
-        key = ("hhi", which, window)
+        under the method's residual rule (and pooled window); ``span`` = (first, last) data year
+        to compute (default all)."""
+        full = ("hhi", which, window, None)
+        if full in self._weights:
+            h = self._weights[full]
+            return h if span is None else h[h["year"].between(*span)]
+        key = ("hhi", which, window, span)
         if key not in self._weights:
             obs = {"production": self.production_obs, "reserves": self.reserves_obs,
                    "refined": self.refined_obs}[which]
-            self._weights[key] = _hhi(obs, self.method.residual_rule,
-                                      self.method.window if window is None else window)
+            w = self.method.window if window is None else window
+            if span is not None:
+                obs = obs[obs["year"].between(span[0] - w + 1, span[1])]
+            h = _hhi(obs, self.method.residual_rule, w)
+            self._weights[key] = h if span is None else h[h["year"].between(*span)]
         return self._weights[key]
 
     @cached_property
