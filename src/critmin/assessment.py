@@ -101,18 +101,37 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
 
     # -- 1, 2: reserves and production concentration ----------------------------------------------
     ym = pd.MultiIndex.from_product([years, minerals], names=["year", "mineral"]).to_frame(index=False)
+    group = catalogue.minerals()["group"].to_dict()
+    byproduct = {m for m in minerals if "by-product" in (catalogue.STAGE_GAPS.get((m, "concentrate")) or "")}
+    elements = {m for m in minerals if group.get(m) in ("ree_element", "pgm_element")}
+    base = ("HHI of country shares; 'Other countries' rule: " + method.residual_rule
+            + (f"; {method.window}-year pooled" if method.window > 1 else ""))
     for ind, which, what in (("reserve_concentration", "reserves", "reserves"),
                              ("production_concentration", "production", "mine production")):
         # reserves are a slow-moving stock published once a year: two more years of look-back
         lag = method.max_lag if ind != "reserve_concentration" else method.max_lag + 2
         table = sd.hhi(which, window=1 if which == "reserves" else None, span=(min(years) - lag, max(years)))
         hit = asof(ym, table.drop(columns=["rule"], errors="ignore"), ["mineral"], lag)
-        hit = hit.assign(value=hit["hhi"])
-        rule = ("HHI of country shares; 'Other countries' rule: " + method.residual_rule
-                + (f"; {method.window}-year pooled" if method.window > 1 else ""))
-        grid.place(cols, ind, grid.pos_ym(hit), hit, reason=(f"no {what} data by country within {lag} "
-                                                             "years before the assessment year"),
-                   rule=rule)
+        hit = hit.assign(value=hit["hhi"], rule=base)
+        reason = {m: f"no {what} data by country within {lag} years before the assessment year" for m in minerals}
+        na = set()
+        if which == "production":
+            refined = sd.refined_first
+            hit["rule"] = np.where(hit["mineral"].isin(refined), base + "; refined production (no mine "
+                                   "production by country: the first stage produced)", base)
+            for m in elements:
+                reason[m] = ("production is reported for the element group, not per element: see "
+                             + ("rare_earths" if group[m] == "ree_element" else "platinum_group_metals"))
+            na = elements
+        else:
+            for m in elements:
+                reason[m] = ("reserves are reported for the element group, not per element: see "
+                             + ("rare_earths" if group[m] == "ree_element" else "platinum_group_metals"))
+            for m in byproduct:
+                reason[m] = (f"{m} is a by-product: reserves are those of its host ores and are not reported "
+                             "for it by country")
+            na = elements | byproduct
+        grid.place(cols, ind, grid.pos_ym(hit), hit, reason=reason, rule=base, not_applicable=na)
 
     # -- 3, 4: import stability per stage ---------------------------------------------------------
     held = sd.held_codes
@@ -174,7 +193,7 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
 
     recs = grid.frame(cols, keep)
     recs["score"] = score_records(recs, method)
-    details = {"reserve_life": sd.reserve_life, "import_shares": shares, "production_obs": sd.production_obs,
+    details = {"reserve_life": sd.reserve_life, "import_shares": shares, "production_obs": sd.concentration_obs,
                "reserves_obs": sd.reserves_obs, "prices": sd.prices, "price_dropped": sd.price_dropped,
                "governance": g, "supply": sd}
     return recs, details

@@ -305,6 +305,21 @@ class SupplyData:
         return self._picked("mine_production", PRODUCTION_PRIORITY)
 
     @cached_property
+    def concentration_obs(self) -> pd.DataFrame:
+        """The production whose country concentration the assessment scores: mine production, and
+        for a mineral with no mine production by country at all (a by-product such as gallium, or
+        a metal made from other ores) its refined production — the first stage produced."""
+        mine = self.production_obs
+        ref = self.refined_obs
+        ref = ref[~ref["mineral"].isin(set(mine["mineral"]))]
+        return pd.concat([mine, ref], ignore_index=True) if len(ref) else mine
+
+    @property
+    def refined_first(self) -> set:
+        """Minerals whose production concentration is taken of refined production."""
+        return set(self.concentration_obs["mineral"]) - set(self.production_obs["mineral"])
+
+    @cached_property
     def reserves_obs(self) -> pd.DataFrame:
         """Reserves by country, one source per (mineral, year)."""
         return self._picked("reserves", RESERVE_PRIORITY)
@@ -315,7 +330,8 @@ class SupplyData:
         return self._picked("refined_production", REFINED_PRIORITY)
 
     def hhi(self, which: str, window: int | None = None, span: tuple[int, int] | None = None) -> pd.DataFrame:
-        """Country HHI per (mineral, year) of ``production``, ``reserves`` or ``refined``
+        """Country HHI per (mineral, year) of ``production`` (:attr:`concentration_obs`), ``reserves``
+        or ``refined``
         under the method's residual rule (and pooled window); ``span`` = (first, last) data year
         to compute (default all)."""
         full = ("hhi", which, window, None)
@@ -324,7 +340,7 @@ class SupplyData:
             return h if span is None else h[h["year"].between(*span)]
         key = ("hhi", which, window, span)
         if key not in self._weights:
-            obs = {"production": self.production_obs, "reserves": self.reserves_obs,
+            obs = {"production": self.concentration_obs, "reserves": self.reserves_obs,
                    "refined": self.refined_obs}[which]
             w = self.method.window if window is None else window
             if span is not None:

@@ -184,7 +184,7 @@ class Model:
         table = self.supply.hhi(which, window=window)
         hit = asof(pd.DataFrame({"year": self.year, "mineral": self.minerals}),
                    table[["mineral", "year", "hhi"]], ["mineral"], lag)
-        obs = {"production": self.supply.production_obs, "reserves": self.supply.reserves_obs}[which]
+        obs = {"production": self.supply.concentration_obs, "reserves": self.supply.reserves_obs}[which]
         d = concentration.pool_window(obs, window) if window > 1 else obs
         d = d[["mineral", "year", "country", "value"]].merge(
             hit[["mineral", "data_year"]].rename(columns={"data_year": "year"}).astype({"year": d["year"].dtype}),
