@@ -81,15 +81,17 @@ def data_gaps(country: str = typer.Option("JPN", help="importer"),
 
     con = _console()
     t = Table(title=f"Import stages without trade data for {country.upper()}")
-    for c in ("mineral", "stage", "fill by importing HS", "reason"):
+    for c in ("mineral", "stage", "status", "fill by importing HS", "reason"):
         t.add_column(c, overflow="fold")
-    g = g.sort_values(["fix", "stage", "mineral"])
+    g = g.sort_values(["status", "fix", "stage", "mineral"])
     for r in g.itertuples(index=False):
-        t.add_row(r.mineral, r.stage, ", ".join(r.codes) if r.fix == "import" else "-", r.reason)
+        t.add_row(r.mineral, r.stage, "n/a" if r.status == "not_applicable" else "no data",
+                  ", ".join(r.codes) if r.fix == "import" else "-", r.reason)
     con.print(t)
     codes = sorted({c for cs in g.loc[g["fix"] == "import", "codes"] for c in cs})
-    con.print(f"{(g['fix'] == 'import').sum()} stages can be filled by `critmin data import baci FILE` with the "
-              f"HS codes {', '.join(codes)}; {(g['fix'] == 'none').sum()} have no code that could fill them.")
+    con.print(f"{(g['fix'] == 'import').sum()} stages can be filled by `critmin data fetch baci` (or `critmin data "
+              f"import baci FILE`) with the HS codes {', '.join(codes)}; {(g['status'] == 'not_applicable').sum()} "
+              "are not applicable (no HS code can hold the stage: n/a).")
 
 
 @data_app.command("build")

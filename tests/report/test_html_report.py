@@ -48,6 +48,10 @@ def test_report_contents(report):
     assert "Import stability (concentrate) (n/a)" in li["theta"]
     cu = figs["radar-copper"]["data"][0]
     assert not any(t.endswith("(n/a)") for t in cu["theta"])
+    # not applicable (no stage) and no data (not held) look different
+    zn = figs["radar-zinc"]["data"][0]
+    assert "Import stability (refined) (no data)" in zn["theta"]
+    assert "Import stability (concentrate) (n/a)" not in zn["theta"]
 
 
 def test_japanese_report(tmp_path):

@@ -154,7 +154,9 @@ def gaps(country: str = "JPN", stages: Iterable[str] = ("concentrate", "refined"
     One row per (mineral, stage) without flows into ``country``: ``codes`` (the catalogue's HS codes
     of the stage), ``held`` (those with any trade data in the store), ``reason`` (the assessment's
     reason) and ``fix``: ``import`` where a BACI file with the listed codes would fill it,
-    ``none`` where no code can (by-products, ores without a code, stages that do not exist).
+    ``none`` where no code can (by-products, ores without a code, stages that do not exist);
+    ``status``: ``not_applicable`` where the catalogue has no HS code for the stage (structural),
+    else ``missing`` (the data are not held).
 
     >>> g = gaps("JPN")
     >>> g.set_index(["mineral", "stage"]).loc[("zinc", "refined"), "fix"]
@@ -177,6 +179,7 @@ def gaps(country: str = "JPN", stages: Iterable[str] = ("concentrate", "refined"
             codes = catalogue.codes(m, s)
             reason = catalogue.stage_reason(m, s, held) or f"no recorded {s} imports by {country}"
             fix = "import" if codes and not set(codes) & held else "none"
-            rows.append({"mineral": m, "stage": s, "codes": codes, "held": sorted(set(codes) & held),
-                         "reason": reason, "fix": fix})
-    return pd.DataFrame(rows, columns=["mineral", "stage", "codes", "held", "reason", "fix"])
+            status = "not_applicable" if not codes else "missing"
+            rows.append({"mineral": m, "stage": s, "status": status, "codes": codes,
+                         "held": sorted(set(codes) & held), "reason": reason, "fix": fix})
+    return pd.DataFrame(rows, columns=["mineral", "stage", "status", "codes", "held", "reason", "fix"])

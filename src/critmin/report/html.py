@@ -109,10 +109,10 @@ def _fmt(v, nd=3) -> str:
     return f"{v:.{nd}f}"
 
 
-def _radar(scores: dict, lang: str, name: str) -> dict:
+def _radar(scores: dict, lang: str, name: str, not_applicable=()) -> dict:
     r = [None if s is None or not np.isfinite(s) else round(float(s), 4) for s in
          (scores.get(i) for i in INDICATORS)]
-    theta = radar_axes({i for i, v in zip(INDICATORS, r) if v is None}, lang)
+    theta = radar_axes({i for i, v in zip(INDICATORS, r) if v is None}, lang, not_applicable)
     rr = [0 if v is None else v for v in r]
     return {"data": [{"type": "scatterpolar", "r": rr + rr[:1], "theta": theta + theta[:1], "fill": "toself",
                       "name": name, "line": {"color": "#c0392b"}, "fillcolor": "rgba(192,57,43,0.25)",
@@ -225,7 +225,8 @@ def render_assessment(result, *, trend: pd.DataFrame | None = None, lang: str = 
                            f"({ui['years_unit']}; USGS world reserves / world mine production)</p>")
         out.append("<div class='grid'>")
         fid = f"radar-{m}"
-        figs[fid] = _radar(scores, lang, plot_text(mname[m]))
+        nap = set(rec.index[rec["status"] == "not_applicable"]) if "status" in rec else set()
+        figs[fid] = _radar(scores, lang, plot_text(mname[m]), nap)
         out.append(f"<div class='chart radar' id='{esc(fid)}'></div>")
         for ind, title in (("reserve_concentration", ui["reserves"]), ("production_concentration", ui["production"]),
                            ("import_concentrate", ui["imp_conc"]), ("import_refined", ui["imp_ref"])):

@@ -68,10 +68,13 @@ TOOL_LABELS = {
 }
 
 
-def radar_axes(missing, lang: str = "en") -> list[str]:
-    """The six radar axis labels; an indicator in ``missing`` (no score) is marked n/a, since its
-    point is drawn at the centre and must not read as a low risk."""
+def radar_axes(missing, lang: str = "en", not_applicable=()) -> list[str]:
+    """The six radar axis labels; an indicator without a score is marked, since its point is drawn
+    at the centre and must not read as a low risk: ``not_applicable`` (the stage does not exist for
+    the mineral) apart from the other ``missing`` ones (no data held)."""
     from ..diagnosis import INDICATORS
 
-    na = " (評価なし)" if lang == "ja" else " (n/a)"
-    return [INDICATOR_LABELS[lang][i] + (na if i in set(missing) else "") for i in INDICATORS]
+    na = " (該当なし)" if lang == "ja" else " (n/a)"
+    nd = " (データなし)" if lang == "ja" else " (no data)"
+    miss, nap = set(missing), set(not_applicable)
+    return [INDICATOR_LABELS[lang][i] + (na if i in nap else nd if i in miss else "") for i in INDICATORS]
