@@ -49,9 +49,9 @@ def test_report_contents(report):
     cu = figs["radar-copper"]["data"][0]
     assert not any(t.endswith("(n/a)") for t in cu["theta"])
     # not applicable (no stage) and no data (not held) look different
-    zn = figs["radar-zinc"]["data"][0]
-    assert "Import stability (refined) (no data)" in zn["theta"]
-    assert "Import stability (concentrate) (n/a)" not in zn["theta"]
+    hg = figs["radar-mercury"]["data"][0]
+    assert "Reserve concentration (no data)" in hg["theta"]          # USGS quantifies none
+    assert "Import stability (concentrate) (n/a)" in hg["theta"]     # no ore code
 
 
 def test_japanese_report(tmp_path):

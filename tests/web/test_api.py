@@ -80,7 +80,7 @@ def test_compare_gaps_info_minerals(live):
     assert co["geopolrisk"]["score"] == pytest.approx(0.16336121590726593, rel=1e-12)
     g = live.client.get("/api/v1/data/gaps", params={"country": "JPN"}).json()
     zn = [x for x in g["gaps"] if x["mineral"] == "zinc"]
-    assert zn == [{"mineral": "zinc", "stage": "refined", "codes": ["790111"], "held": [], "fix": "import",
+    assert zn == [{"mineral": "zinc", "stage": "refined", "status": "missing", "codes": ["790111"], "held": [], "fix": "import",
                    "reason": zn[0]["reason"]}] and "790111" in zn[0]["reason"]
     info = live.client.get("/api/v1/data/info", params={"country": "JPN"}).json()
     assert info["country"] == "JPN" and {"usgs_mcs", "wgi"} <= {s["name"] for s in info["sources"]}
