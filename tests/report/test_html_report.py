@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from critmin.cli import app
 
-MINERALS = ["copper", "rare_earths", "lithium"]
+MINERALS = ["copper", "rare_earths", "lithium", "mercury"]
 
 
 @pytest.fixture(scope="module")
