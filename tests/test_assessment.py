@@ -210,7 +210,7 @@ def test_cli_table_and_csv(tmp_path):
     assert r.exit_code == 0, r.output
     assert "Copper" in r.stdout and out.is_file() and "UP" in r.stdout
     r = CliRunner().invoke(app, ["assess", "-m", "copper", "--format", "csv", "--no-report", "--lang", "ja"])
-    assert r.stdout.splitlines()[0].startswith("country,year,mineral,indicator,value")
+    assert r.stdout.lstrip("\ufeff").splitlines()[0].startswith("country,year,mineral,indicator,value")
 
 
 def test_year_outside_the_trade_data_is_a_clear_error():

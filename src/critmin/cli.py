@@ -147,9 +147,12 @@ def assess_cmd(
     mineral_list: Optional[str] = typer.Option(None, "--list", help="the minerals of a published list (`critmin "
                                                "lists`), e.g. jp-stockpile-34, eu-crm-2023; adds to --mineral"),
     lang: str = typer.Option("en", help="ja or en"),
-    format: OutFmt = typer.Option(OutFmt.table, "--format", help="table, json or csv"),
+    format: OutFmt = typer.Option(OutFmt.table, "--format", help="table, json, csv (UTF-8 with BOM, flat columns) "
+                                  "or xlsx (a workbook: scores, records, diagnosis, sources, method; needs --out)"),
     out: Optional[Path] = typer.Option(None, help="HTML report path (default critmin-report.html with the "
-                                                   "table format; json/csv write a report only when given)"),
+                                                   "table format; json writes a report only when given); with "
+                                                   "--format xlsx the workbook, with --format csv the CSV file "
+                                                   "(else printed)"),
     no_report: bool = typer.Option(False, "--no-report", help="do not write the HTML report"),
     import_variant: str = typer.Option("weighted_hhi", help="weighted_hhi | product | geopolrisk"),
     governance: str = typer.Option("pv", help="pv (WGI political stability) | mean (of WGI dimensions held)"),
@@ -171,6 +174,13 @@ def assess_cmd(
     if lang not in ("ja", "en"):
         _fail(CritminError(f"unknown language {lang!r}: use ja or en"))
     quiet = format != OutFmt.table
+    data_out = None     # the workbook or CSV file written instead of the HTML report
+    if format == OutFmt.xlsx or (format == OutFmt.csv and out is not None and out.suffix.lower() != ".html"):
+        if out is None:
+            _fail(CritminError("--format xlsx writes a workbook: give its path with --out, e.g. --out a.xlsx"))
+        from .commands._common import check_out
+
+        data_out, out, no_report = check_out(out), Path("critmin-report.html"), True
     if out is None:
         no_report = no_report or quiet
         out = Path("critmin-report.html")
@@ -206,15 +216,20 @@ def assess_cmd(
         _fail(exc)
     if format == OutFmt.json:
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
-    elif format == OutFmt.csv:
-        import io
+    elif format in (OutFmt.csv, OutFmt.xlsx):
+        from .report import excel
+        from .report.io import write_bytes_atomic
 
-        flat = recs.copy()
-        flat["inputs"] = flat["inputs"].map(lambda d: json.dumps(d, ensure_ascii=False, default=float))
-        flat["sources"] = flat["sources"].map("; ".join)
-        buf = io.StringIO()
-        flat.to_csv(buf, index=False)
-        typer.echo(buf.getvalue(), nl=False)
+        try:
+            data = (excel.assessment_workbook(result, lang, manifest=read_manifest()) if format == OutFmt.xlsx
+                    else excel.csv_bytes(excel.flat_records(recs)))
+            if data_out is not None:
+                write_bytes_atomic(data_out, data)
+                typer.echo(f"{format.value} written to {data_out}", err=True)
+            else:
+                typer.echo(data, nl=False)
+        except CritminError as exc:
+            _fail(exc)
     else:
         _print_table(result, lang)
     if not no_report:
@@ -238,8 +253,10 @@ def _print_table(result, lang: str) -> None:
     c, y = recs["country"].iloc[0], int(recs["year"].iloc[0])
     m = result.method.as_dict()
     legend = ", ".join(f"{a} = {TOOL_LABELS[lang][t]}" for t, a in TOOL_ABBR.items())
-    how = (f"import stability {m.get('import_variant')}, governance {m.get('governance')}, volatility "
-           f"{m.get('volatility')} {m.get('volatility_window')}y, normalisation {m.get('normalisation')}")
+    from .report.labels import ASSESS_HOW
+
+    how = ASSESS_HOW[lang].format(**{k: m.get(k) for k in ("import_variant", "governance", "volatility",
+                                                            "volatility_window", "normalisation")})
     if lang == "ja":
         title = f"供給リスク指標（0〜1、1 = リスク最大）輸入国 {c}、{y}年"
         caption = (f"政策ツール: {legend}。\n手法: {how}。'-' = データなし、'n/a' = 該当しない"

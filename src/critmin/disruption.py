@@ -824,7 +824,7 @@ def render_html(title: str, sections: list[tuple[str, str, list[dict]]], *, bann
     :func:`table_html` or escaped by the caller; the figures are embedded with
     :func:`critmin.report.html.script_json` (no string in them can end the script element).
     """
-    from .report.html import CSS, offline_plotlyjs, script_json
+    from .report.html import CFG_JS, CSS, offline_plotlyjs, script_json
 
     parts, figs = [], []
     for h, body, fs in sections:
@@ -841,8 +841,8 @@ def render_html(title: str, sections: list[tuple[str, str, list[dict]]], *, bann
             f"<header><h1>{html.escape(title)}</h1><p>critmin, {stamp}</p></header><main>"
             + (f"<section><p><b>{html.escape(banner)}</b></p></section>" if banner else "")
             + "".join(parts)
-            + f"</main><script>var FIGS = {figjson};FIGS.forEach(function(f, i){{"
-              "Plotly.newPlot('fig' + i, f.data, f.layout, {displaylogo: false, responsive: true});});"
+            + f"</main><script>var FIGS = {figjson};{CFG_JS}FIGS.forEach(function(f, i){{"
+              "Plotly.newPlot('fig' + i, f.data, f.layout, CFG);});"
               "</script></body></html>")
 
 

@@ -14,11 +14,12 @@ class Fmt(str, Enum):
 
 
 class OutFmt(str, Enum):
-    """``--format`` of commands that also write CSV."""
+    """``--format`` of commands that also write CSV (UTF-8 with BOM) and Excel workbooks."""
 
     table = "table"
     json = "json"
     csv = "csv"
+    xlsx = "xlsx"
 
 
 def fail(exc: Exception) -> None:

@@ -85,7 +85,7 @@ def register(app: typer.Typer) -> None:
         if format == "json":
             typer.echo(json.dumps(dm.to_json(proj, ol), ensure_ascii=False))
         else:
-            _print_outlook(ol, s)
+            _print_outlook(ol, s, lang)
         if out is not None:
             typer.echo(f"report written to {out}", err=True)
 
@@ -151,7 +151,7 @@ def register(app: typer.Typer) -> None:
                 con.print(f"  {r['mineral']}: {n}", style="dim")
 
 
-def _print_outlook(ol, s) -> None:
+def _print_outlook(ol, s, lang: str = "en") -> None:
     import math
 
     from rich.table import Table, box
@@ -164,17 +164,19 @@ def _print_outlook(ol, s) -> None:
     bases = ", ".join(sorted(set(ol["demand_basis"])))
     from rich.markup import escape
 
-    t = Table(title=escape(f"Mineral demand — {s.name}: {s.title}"), box=box.SIMPLE_HEAD,
-              caption=f"Tonnes of contained element (graphite gross). Domestic demand basis: {bases}. "
-                      "% dom / % world = peak-year demand as a share of domestic demand / world mine production.",
-              caption_justify="left")
-    for c in ("mineral", "peak t", "peak year", f"{int(last['year'].max())} t", "% dom", "% world",
-              "> dom from", "> world from"):
-        t.add_column(c, justify="left" if c == "mineral" else "right")
+    from ..catalogue import name as mineral_name
+    from ..report.labels import DEMAND_TABLE
+
+    L = DEMAND_TABLE["ja" if lang == "ja" else "en"]
+    t = Table(title=escape(L["title"].format(name=s.name, title=s.title)), box=box.SIMPLE_HEAD,
+              caption=L["caption"].format(bases=bases), caption_justify="left")
+    for k, c in enumerate(L["cols"]):
+        t.add_column(c.format(year=int(last["year"].max())), justify="left" if k == 0 else "right")
     for m, r in peak.sort_values("tonnes", ascending=False).iterrows():
         lt = float(last.set_index("mineral").at[m, "tonnes"])
         yd = "" if r["year_exceeds_domestic"] != r["year_exceeds_domestic"] else str(int(r["year_exceeds_domestic"]))
         yw = "" if r["year_exceeds_world"] != r["year_exceeds_world"] else str(int(r["year_exceeds_world"]))
-        t.add_row(m, f"{r['tonnes']:,.0f}", str(int(r["year"])), f"{lt:,.0f}", pct(float(r["share_of_domestic"])),
+        t.add_row(mineral_name(m, lang), f"{r['tonnes']:,.0f}", str(int(r["year"])), f"{lt:,.0f}",
+                  pct(float(r["share_of_domestic"])),
                   pct(float(r["share_of_world"])), yd, yw)
     _console().print(t)

@@ -78,8 +78,9 @@ def register(app: typer.Typer) -> None:
                     mineral: Optional[List[str]] = typer.Option(None, "--mineral", "-m",
                                                                 help="minerals in the report (repeatable); "
                                                                      "default all"),
-                    out: Optional[Path] = typer.Option(None, "--out", help="write a self-contained HTML report"),
-                    format: str = typer.Option("table", "--format", help="table or json")) -> None:
+                    out: Optional[Path] = typer.Option(None, "--out", help="write a self-contained HTML report "
+                                                                         "(with --format xlsx: the workbook)"),
+                    format: str = typer.Option("table", "--format", help="table, json or xlsx (needs --out)")) -> None:
         """METI six, EU CRM supply risk and GeoPolRisk per mineral: score, rank and why they disagree."""
         from ..catalogue import check_mineral
         from ..errors import CritminError
@@ -88,6 +89,8 @@ def register(app: typer.Typer) -> None:
 
         ser = None
         check_out(out)
+        if format == "xlsx" and out is None:
+            _fail(ValueError("--format xlsx writes a workbook: give its path with --out, e.g. --out compare.xlsx"))
         try:
             country = importer(country)[0]
             yrs = parse_years(years) if years else None
@@ -101,7 +104,7 @@ def register(app: typer.Typer) -> None:
                 if yrs or out is not None:
                     prog.update(task, description=f"series over {len(yrs or [year])} years")
                     ser = series(country, yrs or [year], mins, supply=sd)
-                if out is not None:
+                if out is not None and format != "xlsx":
                     from ..methods.report import write_compare
 
                     prog.update(task, description="writing the report")
@@ -110,7 +113,7 @@ def register(app: typer.Typer) -> None:
             _fail(exc)
         except ValueError as exc:
             _fail(exc)
-        if out is not None:
+        if out is not None and format != "xlsx":
             typer.echo(f"report written to {out}", err=True)
         if format == "json":
             expl = r.drop_duplicates("mineral")[["mineral", "spread", "why"]]
@@ -127,6 +130,16 @@ def register(app: typer.Typer) -> None:
         cols = ["mineral"] + [f"{m}_{k}" for m in ("meti", "eu_crm", "geopolrisk") for k in ("score", "rank")
                               if f"{m}_{k}" in w] + ["spread", "why"]
         w = w.sort_values("spread", ascending=False)
+        if format == "xlsx":
+            from ..report.excel import compare_workbook
+            from ..report.io import write_bytes_atomic
+
+            try:
+                write_bytes_atomic(out, compare_workbook(w[cols], r[RECORD_COLUMNS]))
+            except CritminError as exc:
+                _fail(exc)
+            typer.echo(f"workbook written to {out}", err=True)
+            return
         _table(w, f"Methods side by side, importer {country}, {year} (rank 1 = highest risk; spread = "
                   f"percentile-rank gap)", cols,
                {c: "{:.3f}" for c in cols if c.endswith("_score")} | {c: "{:.0f}" for c in cols if c.endswith("_rank")})

@@ -51,11 +51,11 @@ def _name(m: str) -> str:
 
 
 def _page(title: str, subtitle: str, body: list[str], figs: dict) -> str:
-    from ..report.html import CSS, SORT_JS, offline_plotlyjs, script_json
+    from ..report.html import CFG_JS, CSS, SORT_JS, offline_plotlyjs, script_json
 
     fig_json = script_json(figs)
     script = ("var FIGS = " + fig_json + ";\n"
-              "var CFG = {displaylogo:false, displayModeBar:false, responsive:true, showLink:false};\n"
+              + CFG_JS +
               "Object.keys(FIGS).forEach(function(id){ var el = document.getElementById(id);"
               " if (el) { Plotly.newPlot(el, FIGS[id].data, FIGS[id].layout, CFG); } });\n" + SORT_JS)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

@@ -49,7 +49,7 @@ def _f(v, nd=3) -> str:
 
 
 def render_report(table: pd.DataFrame, *, lang: str = "en", ranking: pd.DataFrame | None = None) -> str:
-    from ..report.html import CSS, esc, offline_plotlyjs, script_json
+    from ..report.html import CFG_JS, CSS, esc, offline_plotlyjs, script_json
     from ..report.labels import INDICATOR_LABELS
 
     labels = INDICATOR_LABELS[lang]
@@ -103,8 +103,7 @@ def render_report(table: pd.DataFrame, *, lang: str = "en", ranking: pd.DataFram
         out.append("</tbody></table></section>")
     out.append(f"<section><h2>Method</h2><pre class='small'>{esc(json.dumps(table.attrs.get('method', {})))}"
                "</pre></section></main>")
-    script = ("var FIGS = " + script_json(figs) + ";\nvar CFG = {displaylogo:false, "
-              "displayModeBar:false, responsive:true, showLink:false};\nObject.keys(FIGS).forEach(function(id){"
+    script = ("var FIGS = " + script_json(figs) + ";\n" + CFG_JS + "Object.keys(FIGS).forEach(function(id){"
               " var el = document.getElementById(id); if (el) { Plotly.newPlot(el, FIGS[id].data, "
               "FIGS[id].layout, CFG); } });\n")
     return ("<!DOCTYPE html><html lang='" + lang + "'><head><meta charset='utf-8'><link rel='icon' href='data:,'>"

@@ -184,7 +184,7 @@ def _table(df: pd.DataFrame, cols: list[tuple[str, str]], num: set[str]) -> str:
 
 def render_flow(flow, lang: str = "en") -> str:
     """The self-contained HTML page of a material flow."""
-    from .html import CSS, SORT_JS, offline_plotlyjs, script_json
+    from .html import CFG_JS, CSS, SORT_JS, offline_plotlyjs, script_json
 
     L = LABELS[lang]
     mname = catalogue.name(flow.mineral, lang)
@@ -217,7 +217,7 @@ def render_flow(flow, lang: str = "en") -> str:
     figs = {"sankey": sankey_figure(flow, lang)}
     fig_json = script_json(figs, default=float)
     script = ("var FIGS = " + fig_json + ";\n"
-              "var CFG = {displaylogo:false, displayModeBar:false, responsive:true, showLink:false};\n"
+              + CFG_JS +
               "Object.keys(FIGS).forEach(function(id){ var el = document.getElementById(id);"
               " if (el) { Plotly.newPlot(el, FIGS[id].data, FIGS[id].layout, CFG); } });\n" + SORT_JS)
     return ("<!DOCTYPE html><html lang='" + lang + "'><head><meta charset='utf-8'><link rel='icon' href='data:,'>"

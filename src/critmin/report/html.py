@@ -62,6 +62,13 @@ document.querySelectorAll('table.sortable th').forEach(function(th, i){
 """
 
 
+#: Plotly's configuration in every report: the mode bar shows one button, "download plot as a PNG"
+#: (toImage, twice the screen resolution); no logo, no zoom/pan/select tools, no cloud link
+PLOTLY_CONFIG = {"displaylogo": False, "displayModeBar": True, "modeBarButtons": [["toImage"]],
+                 "responsive": True, "showLink": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+CFG_JS = "var CFG = " + json.dumps(PLOTLY_CONFIG) + ";\n"
+
+
 def esc(value) -> str:
     """``value`` as HTML text, safe in element content and in quoted attribute values.
 
@@ -118,9 +125,35 @@ def _radar(scores: dict, lang: str, name: str, not_applicable=()) -> dict:
                       "name": name, "line": {"color": "#c0392b"}, "fillcolor": "rgba(192,57,43,0.25)",
                       "text": [("n/a" if v is None else f"{v:.2f}") for v in r + r[:1]],
                       "hovertemplate": "%{theta}: %{text}<extra></extra>"}],
-            "layout": {"polar": {"radialaxis": {"range": [0, 1], "tickvals": [0.25, 0.5, 0.75, 1]}},
-                       "showlegend": False, "margin": {"l": 120, "r": 120, "t": 40, "b": 40}, "height": 340,
+            "layout": {"polar": {"radialaxis": {"range": [0, 1], "tickvals": [0.25, 0.5, 0.75, 1], "angle": 90,
+                                                "tickfont": {"size": 9}},
+                                 "angularaxis": radar_angular_axis(theta)},
+                       "showlegend": False, "margin": {"l": 95, "r": 95, "t": 50, "b": 50}, "height": 360,
                        "font": {"size": 11}}}
+
+
+def wrap_label(text: str, width: int = 16) -> str:
+    """A Plotly label on lines of at most ``width`` characters (at spaces), each line escaped.
+
+    >>> wrap_label("Import stability (concentrate) (n/a)")
+    'Import stability<br>(concentrate)<br>(n/a)'
+    >>> wrap_label("輸入安定性（精鉱） (該当なし)")
+    '輸入安定性（精鉱）<br>(該当なし)'
+    """
+    import textwrap
+
+    text = str(text)
+    if any(ord(ch) >= 0x2E80 for ch in text):     # CJK: each character about twice as wide
+        width = (width + 1) // 2 + 1
+    return "<br>".join(plot_text(x) for x in textwrap.wrap(text, width, break_long_words=False) or [""])
+
+
+def radar_angular_axis(theta: list[str]) -> dict:
+    """The angular axis of a six-indicator radar that reads at a chart width of ~360 px: the first
+    axis at the top, clockwise, and every label wrapped onto short lines (:func:`wrap_label`) so that
+    no label runs outside the chart, in English or Japanese."""
+    return {"rotation": 90, "direction": "clockwise", "tickmode": "array", "tickvals": list(theta),
+            "ticktext": [wrap_label(t) for t in theta], "tickfont": {"size": 10}}
 
 
 def _bar(shares: dict, title: str, top: int = 10) -> dict | None:
@@ -286,7 +319,7 @@ def render_assessment(result, *, trend: pd.DataFrame | None = None, lang: str = 
                f"{dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}</p></section></main>")
     fig_json = script_json(figs, default=float)
     script = ("var FIGS = " + fig_json + ";\n"
-              "var CFG = {displaylogo:false, displayModeBar:false, responsive:true, showLink:false};\n"
+              + CFG_JS +
               "Object.keys(FIGS).forEach(function(id){ var el = document.getElementById(id);"
               " if (el) { Plotly.newPlot(el, FIGS[id].data, FIGS[id].layout, CFG); } });\n" + SORT_JS)
     return ("<!DOCTYPE html><html lang='" + lang + "'><head><meta charset='utf-8'><link rel='icon' href='data:,'>"

@@ -78,3 +78,52 @@ def radar_axes(missing, lang: str = "en", not_applicable=()) -> list[str]:
     nd = " (データなし)" if lang == "ja" else " (no data)"
     miss, nap = set(missing), set(not_applicable)
     return [INDICATOR_LABELS[lang][i] + (na if i in nap else nd if i in miss else "") for i in INDICATORS]
+
+#: column headers of CSV/Excel tables (:mod:`critmin.report.excel`); a column not named here keeps its id
+COLUMN_LABELS = {
+    "en": {"position": "#", "mineral_id": "id", "mineral": "mineral", "mean": "mean", "n": "scored", "tools": "policy tools"},
+    "ja": {"position": "順位", "rank": "順位", "mineral_id": "id", "mineral": "鉱種", "mean": "平均", "n": "評価数", "tools": "政策ツール",
+           "mineral_name": "鉱種名", "country": "輸入国", "year": "年", "indicator": "指標", "value": "値",
+           "score": "スコア", "status": "状態", "reason": "理由", "rule": "ルール", "sources": "出典",
+           "data_year": "データ年", "basis": "基準", "unit": "単位", "hhi": "HHI", "n_partners": "輸入相手国数",
+           "n_countries": "国数", "residual_share": "その他の国のシェア", "total": "合計", "total_t": "合計 (t)",
+           "total_kusd": "合計 (千USD)", "g_weighted_mean": "ガバナンスリスク g の加重平均",
+           "missing_governance_share": "WGIなし相手国のシェア", "n_flows_imputed": "数量補完フロー数",
+           "stage_codes": "HSコード", "series": "価格系列", "n_years": "年数", "first_year": "初年",
+           "last_year": "最終年", "recycling_rate": "リサイクル率", "rate_variable": "リサイクル率の種類",
+           "reserve_life_change": "可採年数の変化", "domestic_production": "国内生産",
+           "domestic_production_unit": "国内生産の単位", "top_partner": "最大の国", "top_share": "最大の国のシェア",
+           "diagnosis": "課題と対応", "problems": "課題", "table": "表", "source": "出典", "kind": "種類",
+           "name": "名称", "publisher": "発行者", "editions": "版", "licence": "ライセンス",
+           "attribution": "帰属表示", "url": "URL", "key": "項目", "method": "手法", "note": "注"},
+}
+
+#: sheet names of the workbooks (:mod:`critmin.report.excel`); the order of the sheets is fixed
+SHEET_LABELS = {
+    "en": {"scores": "scores", "records": "records", "diagnosis": "diagnosis", "sources": "sources",
+           "method": "method", "compare": "methods side by side"},
+    "ja": {"scores": "スコア", "records": "指標データ", "diagnosis": "課題と対応", "sources": "出典",
+           "method": "手法", "compare": "手法の比較"},
+}
+
+#: the outlook table of ``critmin demand`` (title, caption, column headers)
+DEMAND_TABLE = {
+    "en": {"title": "Mineral demand — {name}: {title}",
+           "caption": "Tonnes of contained element (graphite gross). Domestic demand basis: {bases}. "
+                      "% dom / % world = peak-year demand as a share of domestic demand / world mine production.",
+           "cols": ("mineral", "peak t", "peak year", "{year} t", "% dom", "% world", "> dom from",
+                    "> world from")},
+    "ja": {"title": "鉱物需要 — {name}: {title}",
+           "caption": "含有元素量（t、黒鉛は総重量）。国内需要の基準: {bases}。% 国内 / % 世界 = ピーク年の需要の、"
+                      "国内需要 / 世界鉱山生産に対する割合。",
+           "cols": ("鉱種", "ピーク (t)", "ピーク年", "{year}年 (t)", "% 国内", "% 世界", "国内需要超過年",
+                    "世界生産超過年")},
+}
+
+#: the method line under the ``critmin assess`` table
+ASSESS_HOW = {
+    "en": "import stability {import_variant}, governance {governance}, volatility {volatility} "
+          "{volatility_window}y, normalisation {normalisation}",
+    "ja": "輸入安定性 {import_variant}、ガバナンス {governance}、価格変動 {volatility}（{volatility_window}年）、"
+          "正規化 {normalisation}",
+}
