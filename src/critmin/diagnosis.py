@@ -94,6 +94,20 @@ TEXT = {
     },
 }
 
+#: indicator and technology names in the diagnosis text
+NAMES = {
+    "en": {"reserve_concentration": "reserve concentration", "production_concentration": "production concentration",
+           "import_concentrate": "concentrate imports", "import_refined": "refined imports",
+           "price_volatility": "price volatility", "secondary_supply": "secondary supply"},
+    "ja": {"reserve_concentration": "国別埋蔵寡占度", "production_concentration": "国別生産寡占度",
+           "import_concentrate": "輸入安定性（精鉱）", "import_refined": "輸入安定性（製錬品）",
+           "price_volatility": "価格変動幅", "secondary_supply": "スクラップ等再生",
+           "EV": "電気自動車", "wind": "風力", "solar PV": "太陽光", "Li-ion battery": "リチウムイオン電池",
+           "storage": "蓄電", "all-solid-state battery": "全固体電池", "fuel cell": "燃料電池",
+           "magnets (EV motors, wind)": "磁石（EVモーター・風力）", "magnets": "磁石", "geothermal": "地熱",
+           "hydrogen tanks": "水素タンク"},
+}
+
 
 def diagnose(records: pd.DataFrame, *, thresholds: dict[str, float] | None = None,
              lang: str = "en") -> list[dict]:
@@ -103,7 +117,7 @@ def diagnose(records: pd.DataFrame, *, thresholds: dict[str, float] | None = Non
     "tool_reasons"}``; ``tools`` are ids in the order of :data:`TOOL_ORDER`.
     """
     th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
-    txt = TEXT["ja" if lang == "ja" else "en"]
+    txt = {**TEXT["ja" if lang == "ja" else "en"], "_names": NAMES["ja" if lang == "ja" else "en"]}
     if records.empty:
         return []
     gid = records.groupby(["country", "year", "mineral"], sort=False, observed=True).ngroup().to_numpy()
@@ -141,10 +155,14 @@ def _one(mineral: str, problems: list[str], missing: list[str], txt: dict) -> tu
     tools = [t for t in TOOL_ORDER if t in reasons]
     parts = [txt[p] for p in problems]
     if mineral in DEMAND_GROWTH:
-        parts.append(txt["demand"].format(techs=", ".join(DEMAND_GROWTH[mineral])))
-    text = ("; ".join(parts) if parts else txt["none"])
+        nm = txt.get("_names", {})
+        parts.append(txt["demand"].format(techs=("、" if nm is NAMES["ja"] else ", ").join(
+            nm.get(t, t) for t in DEMAND_GROWTH[mineral])))
+    ja = txt.get("_names") is NAMES["ja"]
+    text = (("；" if ja else "; ").join(parts) if parts else txt["none"])
     if tools:
-        text += " → " + ", ".join(txt[t] for t in tools)
+        text += " → " + ("、" if ja else ", ").join(txt[t] for t in tools)
     if missing:
-        text += " (" + txt["missing"].format(inds=", ".join(missing)) + ")"
+        nm = txt.get("_names", {})
+        text += " (" + txt["missing"].format(inds=", ".join(nm.get(i, i) for i in missing)) + ")"
     return (text, problems + (["demand_growth"] if mineral in DEMAND_GROWTH else []), tools, reasons)
