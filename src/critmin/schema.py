@@ -70,6 +70,14 @@ COVERAGE_DATASETS = [
     "trade_refined", "price", "recycling",
 ]
 
+#: Years an observation may carry: no source of critmin reaches outside (the oldest series,
+#: USGS DS140, starts in 1900); a year outside is a renamed column or a damaged cell.
+YEAR_RANGE: tuple[int, int] = (1900, 2100)
+
+#: Governance variables that may be negative (the WGI estimate, about -2.5..2.5); the standard
+#: error, source count and percentile ranks cannot be.
+SIGNED_VARIABLES_SUFFIX = "_estimate"
+
 #: Special country codes beside ISO3.
 OTHER = "OTH"
 WORLD = "WLD"
@@ -111,10 +119,12 @@ def validate(df: pd.DataFrame, *, file: str | None = None, allow_negative: tuple
         "governance",)) -> pd.DataFrame:
     """Validate an observation table; return it coerced.
 
-    Checks: schema, known datasets, non-negative quantities (except datasets in
-    ``allow_negative``), duplicate keys, one unit per (dataset, mineral, stage,
-    hs, variable, source, edition) series. Raises :class:`DataValidationError`
-    naming the row and field.
+    Checks: schema, known datasets, finite values (NaN only as a flagged missing value; never
+    ``inf``), years within :data:`YEAR_RANGE`, non-negative quantities (except datasets in
+    ``allow_negative``, and there only the ``*_estimate`` variables), duplicate keys (the first
+    one named: an import must never add a record twice), one unit per (dataset, mineral, stage,
+    hs, variable, source, edition) series. Raises :class:`DataValidationError` naming the row
+    and field.
     """
     from . import units  # local: keeps import light
 
@@ -124,7 +134,21 @@ def validate(df: pd.DataFrame, *, file: str | None = None, allow_negative: tuple
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataValidationError("unknown dataset", file=file, row=i + 2, field="dataset",
                                   found=df["dataset"].iat[i], expected=f"one of {list(DATASETS)}")
-    neg = (df["value"] < 0) & ~df["dataset"].isin(list(allow_negative))
+    inf = np.isinf(df["value"].to_numpy())
+    if inf.any():
+        i = int(np.flatnonzero(inf)[0])
+        raise DataValidationError("value is not finite", file=file, row=i + 2, field="value",
+                                  found=float(df["value"].iat[i]), expected="a finite number",
+                                  fix="no source holds an infinite figure; the file is damaged or edited")
+    lo, hi = YEAR_RANGE
+    odd = ~df["year"].between(lo, hi)
+    if odd.any():
+        i = int(np.flatnonzero(odd.to_numpy())[0])
+        raise DataValidationError("year out of range", file=file, row=i + 2, field="year",
+                                  found=int(df["year"].iat[i]), expected=f"a year {lo}..{hi}",
+                                  fix="check the year columns of the file (renamed or damaged?)")
+    signed = df["dataset"].isin(list(allow_negative)) & df["variable"].str.endswith(SIGNED_VARIABLES_SUFFIX)
+    neg = (df["value"] < 0) & ~signed
     if neg.any():
         i = int(np.flatnonzero(neg.to_numpy())[0])
         raise DataValidationError("negative quantity", file=file, row=i + 2, field="value",

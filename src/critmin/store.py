@@ -230,16 +230,25 @@ class Store:
             flist = ", ".join("'" + str(f).replace("'", "''") + "'" for f in self.files())
             con.execute(f"CREATE VIEW obs_all AS SELECT * FROM read_parquet([{flist}])")
             key = ", ".join(k for k in schema.KEY if k != "edition")
-            # newest edition per key; only series held in several editions need the window
+            # one row per key: the newest edition. Only series held in several editions, or also in
+            # a user import (a file imported again, or a byte-different copy of a shipped one, must
+            # not add its rows a second time), need the window; ties in edition are broken by value
+            # so that the choice never depends on the scan order
             multi = con.execute("""SELECT dataset, source FROM (SELECT DISTINCT dataset, source, edition
                                    FROM obs_all) GROUP BY ALL HAVING count(*) > 1""").fetchall()
+            imported = [f for f in self.files() if f.parent != self.shipped]
+            if imported:
+                ilist = ", ".join("'" + str(f).replace("'", "''") + "'" for f in imported)
+                multi = sorted(set(multi) | set(con.execute(
+                    f"SELECT DISTINCT dataset, source FROM read_parquet([{ilist}])").fetchall()))
             if multi:
                 cond = " OR ".join(f"(dataset = '{d}' AND source = '{s}')" for d, s in multi)
                 con.execute(f"""CREATE VIEW obs AS
                     SELECT * FROM obs_all WHERE NOT ({cond})
                     UNION ALL
                     SELECT * FROM (SELECT * FROM obs_all WHERE {cond}
-                        QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY edition DESC) = 1)""")
+                        QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY edition DESC, value DESC NULLS LAST)
+                        = 1)""")
             else:
                 con.execute("CREATE VIEW obs AS SELECT * FROM obs_all")
             hs = _catalogue_hs()

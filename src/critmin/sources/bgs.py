@@ -83,7 +83,7 @@ from .. import schema
 from ..countries import to_iso3
 from ..errors import DataValidationError
 from . import Source
-from ._common import require_columns, require_file
+from ._common import read_csv_safely, refuse_duplicate_rows, require_columns, require_file
 
 SOURCE = Source(
     id="bgs_wms",
@@ -206,12 +206,9 @@ def _join_notes(notes: pd.Series) -> str:
 
 def _read_one(path: Path) -> pd.DataFrame:
     p = require_file(path, what=WHAT)
-    try:
-        raw = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataValidationError(f"cannot parse CSV: {exc}", file=str(p),
-                                  fix=f"pass the original {WHAT}, unmodified") from None
+    raw = read_csv_safely(p, what=WHAT, encodings=("utf-8-sig",))
     require_columns(raw, REQUIRED, file=str(p), what=WHAT)
+    refuse_duplicate_rows(raw, file=str(p), what="BGS row")
     raw["_file"] = str(p)
     raw["_row"] = np.arange(len(raw)) + 2   # spreadsheet row number (header = 1)
     return raw

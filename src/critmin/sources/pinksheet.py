@@ -22,6 +22,7 @@ tonne of product — not per tonne K2O).
 """
 from __future__ import annotations
 
+import io
 import math
 import re
 from datetime import datetime
@@ -32,7 +33,7 @@ import pandas as pd
 from .. import schema
 from ..errors import DataValidationError
 from . import Source
-from ._common import parse_number, require_file
+from ._common import clip, one_line, parse_number, require_file
 
 SOURCE = Source(
     id="pink_sheet",
@@ -70,6 +71,9 @@ UNITS: dict[str, str] = {
     "$/troy oz": "USD/troy_oz",
     "$/kg": "USD/kg",
 }
+
+#: the first month of the series (the Pink Sheet starts in 1960M01)
+FIRST_YEAR = 1960
 
 _DATE = re.compile(r"^\s*(\d{4})M(\d{2})\s*$")
 _UPDATED = re.compile(r"updated\s+(?:on\s+)?([A-Za-z]+\s+\d{1,2},\s*\d{4})", re.I)
@@ -111,17 +115,24 @@ def _load(path: str | Path) -> tuple[pd.DataFrame, str]:
 
     p = require_file(path, what="World Bank Pink Sheet")
     try:
-        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
-    except Exception as exc:  # not an xlsx at all
-        raise DataValidationError("cannot open as an Excel workbook", file=str(p), found=str(exc),
+        # from memory: a damaged sheet that fails mid-read leaves no open file handle behind
+        wb = openpyxl.load_workbook(io.BytesIO(p.read_bytes()), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - not an xlsx at all, or a damaged zip
+        raise DataValidationError("cannot open as an Excel workbook", file=str(p), found=one_line(exc),
                                   fix=_fix(p)) from None
     try:
         if SHEET not in wb.sheetnames:
             raise DataValidationError(f"sheet '{SHEET}' not found", file=str(p), field="sheet",
-                                      found=wb.sheetnames, expected=f"a sheet named '{SHEET}'",
-                                      fix=_fix(p))
-        rows = list(wb[SHEET].iter_rows(values_only=True))
-        edition = _edition(rows, wb)
+                                      found=[clip(n, 40) for n in wb.sheetnames[:12]],
+                                      expected=f"a sheet named '{SHEET}'", fix=_fix(p))
+        # a damaged sheet fails anywhere inside openpyxl (bad XML, 'ZZZZZZ' is not a valid column
+        # name, int('NaN') for a row number ...): every such failure is one error naming the file
+        try:
+            rows = list(wb[SHEET].iter_rows(values_only=True))
+            edition = _edition(rows, wb)
+        except Exception as exc:  # noqa: BLE001
+            raise DataValidationError(f"the workbook is damaged: cannot read sheet '{SHEET}'", file=str(p),
+                                      field="sheet", found=one_line(exc), fix=_fix(p)) from None
     finally:
         wb.close()
 
@@ -144,6 +155,7 @@ def _load(path: str | Path) -> tuple[pd.DataFrame, str]:
             expected=f"all of {sorted(SERIES)}", fix=_fix(p))
 
     data = rows[first:]
+    seen: set[tuple[str, int, int]] = set()
 
     out = []
     for code, mineral in SERIES.items():
@@ -165,22 +177,32 @@ def _load(path: str | Path) -> tuple[pd.DataFrame, str]:
             if not m:
                 raise DataValidationError(
                     "date not of the form YYYYMmm", file=str(p), row=codes_row + 2 + k,
-                    field="date", found=d, expected="e.g. '1960M01'", fix=_fix(p))
+                    field="date", found=clip(d), expected="e.g. '1960M01'", fix=_fix(p))
+            y, mo = int(m.group(1)), int(m.group(2))
+            if not 1 <= mo <= 12 or not FIRST_YEAR <= y <= datetime.now().year + 1:
+                raise DataValidationError(
+                    "impossible month", file=str(p), row=codes_row + 2 + k, field="date", found=clip(d),
+                    expected=f"YYYYMmm with a month 01..12 and a year {FIRST_YEAR}..{datetime.now().year + 1}",
+                    fix=_fix(p))
+            if (code, y, mo) in seen:
+                raise DataValidationError(
+                    "month listed twice (rows duplicated?)", file=str(p), row=codes_row + 2 + k,
+                    field="date", found=clip(d), fix=_fix(p))
+            seen.add((code, y, mo))
             raw = r[j] if j < len(r) else None
             if raw is None or (isinstance(raw, str) and raw.strip().lower() in _MISSING):
                 continue
             v, flag = parse_number(raw)
-            if math.isnan(v) or flag not in ("",):
+            if not math.isfinite(v) or flag not in ("",):
                 raise DataValidationError(
                     "price cell is neither a number nor the missing marker '…'", file=str(p),
-                    row=codes_row + 2 + k, field=f"{code} ({series})", found=raw,
+                    row=codes_row + 2 + k, field=f"{code} ({series})", found=clip(raw),
                     expected="a number or '…'", fix="pass the original file, unmodified")
             if v < 0:
                 raise DataValidationError(
                     "negative price", file=str(p), row=codes_row + 2 + k,
                     field=f"{code} ({series})", found=v, expected="a value >= 0",
                     fix="prices cannot be negative; pass the original file")
-            y, mo = int(m.group(1)), int(m.group(2))
             out.append((mineral, code, series, pd.Timestamp(year=y, month=mo, day=1), y, mo, v, unit))
     df = pd.DataFrame(out, columns=["mineral", "code", "series", "date", "year", "month",
                                     "price", "unit"])

@@ -44,7 +44,6 @@ Rules (stated once, here):
 """
 from __future__ import annotations
 
-import io
 import math
 import re
 from pathlib import Path
@@ -57,7 +56,14 @@ from ..catalogue import minerals
 from ..countries import iso3_names, to_iso3
 from ..errors import DataValidationError, UnknownNameError, did_you_mean
 from . import Source
-from ._common import parse_numbers, require_columns, require_file
+from ._common import (
+    decode_text,
+    parse_numbers,
+    read_csv_safely,
+    refuse_duplicate_rows,
+    require_columns,
+    require_file,
+)
 
 SOURCE = Source(
     id="usgs_mcs",
@@ -321,21 +327,23 @@ def _label(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip().lower()
 
 
+#: the encodings USGS publishes the MCS CSVs in (MCS2025: UTF-8 with BOM; MCS2026: Windows-1252)
+ENCODINGS = ("utf-8-sig", "cp1252")
+
+
 def _decode(path: Path) -> str:
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252")
+    return decode_text(path, ENCODINGS, what="a USGS MCS CSV")
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    try:
-        df = pd.read_csv(io.StringIO(_decode(path)), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataValidationError("cannot parse the USGS MCS CSV", file=str(path), found=str(exc),
-                                  fix="download the file again; it may be truncated") from None
-    df.columns = [str(c).replace("\ufeff", "").strip() for c in df.columns]
+    """The CSV as strings; empty, binary, undecodable, truncated or concatenated files refused.
+
+    Exact repeated rows are refused too (:func:`refuse_duplicate_rows`): USGS lists no record
+    twice, and the importer sums rows sharing a key, so a repeat would double a figure.
+    """
+    df = read_csv_safely(path, what="a USGS MCS CSV", encodings=ENCODINGS,
+                         fix="download the file again from USGS; it may be truncated or edited")
+    refuse_duplicate_rows(df, file=str(path), what="USGS row")
     return df
 
 
@@ -576,8 +584,8 @@ def _read_world(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     res_unit = df["RES_UNIT_MEAS"].map(_label) if "RES_UNIT_MEAS" in df.columns else None
 
     rows: list[dict] = []
-    parsed = {c: parse_numbers(df[c]) for c, *_ in prod_cols}
-    parsed.update({c: parse_numbers(df[c]) for c, _ in res_cols})
+    parsed = {c: parse_numbers(df[c], strict=True, file=file, field=c) for c, *_ in prod_cols}
+    parsed.update({c: parse_numbers(df[c], strict=True, file=file, field=c) for c, _ in res_cols})
     for c, (v, _) in parsed.items():
         _check_negative(v, file=file, field=c)
     for i in range(len(df)):
@@ -690,6 +698,7 @@ def _read_long(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     unit_lab = df["Unit"].map(_label)
     notes = df["Notes"].astype(str)
     est = notes.str.strip().str.lower().str.startswith("estimated")
+    # not strict: the release writes ranges ('500–16,000'), 'E' (net exporter) and phrases here
     values, flags = parse_numbers(df["Value"])
     rawv = df["Value"].astype(str).str.strip()
     country = _countries(df["Country"], file=file, field="Country")
@@ -806,7 +815,7 @@ def read(path: str | Path) -> pd.DataFrame:
     path = require_file(path, what="USGS MCS")
     UNMAPPED.clear()
     df = _read_csv(path)
-    from . import usgs_mcs_world   # local: that module builds on this one
+    from . import usgs_mcs_world  # local: that module builds on this one
 
     if usgs_mcs_world.looks_like(list(df.columns)):
         return usgs_mcs_world.read(path)

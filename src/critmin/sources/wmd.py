@@ -34,7 +34,7 @@ from .. import schema
 from ..countries import to_iso3
 from ..errors import DataValidationError
 from . import Source
-from ._common import require_columns, require_file
+from ._common import refuse_duplicate_rows, require_columns, require_file, sqlite_reading
 
 SOURCE = Source(
     id="wmd",
@@ -134,13 +134,10 @@ FLAGS = {"r": "r", "e": "e", "p": "p"}
 YEAR_COLUMNS_MIN = 1
 
 
-def _connect(path: str | Path) -> sqlite3.Connection:
+def _connect(path: str | Path):
+    """A read-only, integrity-checked connection (context manager); SQLite errors → one clear error."""
     p = require_file(path, what=WHAT)
-    with open(p, "rb") as fh:
-        if fh.read(16) != b"SQLite format 3\x00":
-            raise DataValidationError("not an SQLite database", file=str(p),
-                                      fix=f"pass {WHAT}, unmodified")
-    return sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+    return sqlite_reading(p, what=WHAT)
 
 
 def _tables(con: sqlite3.Connection) -> list[str]:
@@ -152,13 +149,13 @@ def _fix_countries(t: pd.DataFrame, table: str, file: str) -> pd.Series:
     iso = t["Country_ISO"].astype(str).str.strip().str.upper().replace(ISO3_FIX)
     dup = iso.duplicated(keep=False)
     bad = ~iso.str.fullmatch(r"[A-Z]{3}")
-    fix = dup | bad
+    fix = dup | bad.fillna(True)
     if fix.any():
         names = t.loc[fix, "Country"].astype(str)
         resolved = to_iso3(list(names), strict=False)
         iso = iso.copy()
         iso[fix] = resolved
-        still = ~iso.str.fullmatch(r"[A-Z]{3}") | iso.duplicated(keep=False)
+        still = ~iso.str.fullmatch(r"[A-Z]{3}").fillna(False).astype(bool) | iso.duplicated(keep=False)
         if still.any():
             i = int(np.flatnonzero(still.to_numpy())[0])
             raise DataValidationError("country code not resolvable or repeated", file=file,
@@ -169,10 +166,22 @@ def _fix_countries(t: pd.DataFrame, table: str, file: str) -> pd.Series:
     return iso
 
 
+def _strict_cell(v: object) -> object:
+    """A WMD cell for :func:`pandas.to_numeric`: text that only pandas would read as a number
+    ('NaN', 'inf', ' 1e400 ') stays text, so it is refused as 'not a number'."""
+    if isinstance(v, str):
+        s = v.strip()
+        import re
+
+        return s if re.fullmatch(r"-?\d+(\.\d+)?([eE][-+]?\d{1,3})?", s) else (None if not s else v)
+    return v
+
+
 def _read_table(con: sqlite3.Connection, table: str, file: str) -> pd.DataFrame:
     t = pd.read_sql_query(f'select * from "{table}"', con)
     require_columns(t, ["Country", "Country_ISO", "unit", "data_source"], file=file,
                     what=f"a WMD commodity table ('{table}')")
+    refuse_duplicate_rows(t, file=file, row_base=1, what=f"row in table '{table}'")
     years = [c for c in t.columns if str(c).strip().isdigit() and len(str(c).strip()) == 4]
     if len(years) < YEAR_COLUMNS_MIN:
         raise DataValidationError("no year columns", file=file, field=table,
@@ -186,8 +195,9 @@ def _read_table(con: sqlite3.Connection, table: str, file: str) -> pd.DataFrame:
                   var_name="year", value_name="value")
     long["year"] = long["year"].astype(str).str.strip().astype(int)
     raw_v = long["value"]
-    long["value"] = pd.to_numeric(raw_v, errors="coerce")
+    long["value"] = pd.to_numeric(raw_v.map(_strict_cell), errors="coerce")
     notnum = long["value"].isna() & raw_v.notna() & raw_v.astype(str).str.strip().ne("")
+    notnum |= ~np.isfinite(long["value"].fillna(0.0))
     if notnum.any():
         i = int(np.flatnonzero(notnum.to_numpy())[0])
         raise DataValidationError("production is not a number", file=file,
@@ -228,8 +238,7 @@ def read(path: str | Path) -> pd.DataFrame:
     Selenium, Tellurium), variable ``quantity``, 2018–2024.
     """
     file = str(path)
-    con = _connect(path)
-    try:
+    with _connect(path) as con:
         names = _tables(con)
         commodity = [n for n in names if n not in NON_COMMODITY_TABLES]
         unknown = [n for n in commodity if n not in TABLES and n not in SKIPPED_TABLES]
@@ -238,8 +247,6 @@ def read(path: str | Path) -> pd.DataFrame:
                                       field="table", found=unknown,
                                       fix="extend critmin.sources.wmd.TABLES or SKIPPED_TABLES")
         parts = [_read_table(con, n, file) for n in commodity if n in TABLES]
-    finally:
-        con.close()
     if not parts:
         raise DataValidationError("no WMD commodity tables", file=file,
                                   found=names, fix=f"pass {WHAT}")
@@ -274,14 +281,11 @@ def hs_map(path: str | Path) -> pd.DataFrame:
     fact sheet URL).
     """
     file = str(path)
-    con = _connect(path)
-    try:
+    with _connect(path) as con:
         if HS_MAP_TABLE not in _tables(con):
             raise DataValidationError(f"table '{HS_MAP_TABLE}' missing", file=file,
                                       field=HS_MAP_TABLE, fix=f"pass {WHAT}")
         t = pd.read_sql_query(f'select * from "{HS_MAP_TABLE}"', con)
-    finally:
-        con.close()
     require_columns(t, HS_MAP_COLUMNS, file=file, what=f"the WMD '{HS_MAP_TABLE}' table")
 
     def col(name: str) -> pd.Series:
