@@ -22,8 +22,8 @@ from .errors import DataValidationError, UnknownNameError, did_you_mean
 from .indicators import concentration, import_stability, normalise
 
 from .method import Method
-from .supply import (PRODUCTION_PRIORITY, REFINED_PRIORITY, RESERVE_PRIORITY, SupplyData, asof,
-                     check_years, latest_year, pick_source, sources_of, stage_codes)
+from .supply import (SupplyData, asof, check_years, latest_year, pick_source, sources_of,  # noqa: F401
+                     stage_codes)
 
 STAGE_OF = {"import_concentrate": "concentrate", "import_refined": "refined"}
 
@@ -241,7 +241,6 @@ class _Grid:
               rule, sources="", reason_by_country: dict | None = None, not_applicable=frozenset()) -> None:
         """Put ``table``'s columns at ``pos`` (rows × countries) for ``indicator``; cells without a
         value get the ``reason`` (a string, or one per mineral), ``rule`` and ``sources``."""
-        k = INDICATORS.index(indicator)
         n = self.n
         value = np.full(n, np.nan)
         rows = np.repeat(np.arange(len(table)), pos.shape[1]) if pos.size else np.array([], dtype=int)
@@ -540,7 +539,7 @@ def assess(country: str | Iterable[str] = "JPN", year: int | Iterable[int] | Non
         countries = None
     else:
         countries = [check_iso3(c) for c in ([country] if isinstance(country, str) else country)]
-        known = _importers(store)
+        known = importers_held(store)
         for c in countries:
             if c not in known:
                 raise UnknownNameError(f"{c} is not an importer in the trade data"
@@ -578,7 +577,8 @@ def assess(country: str | Iterable[str] = "JPN", year: int | Iterable[int] | Non
     return Assessment(recs, method, None, details, supply, lang=lang)
 
 
-def _importers(store) -> set:
+def importers_held(store) -> set:
+    """The importers (ISO3) with any trade data in ``store``."""
     from .supply import summary
 
     return set(summary(store, "importers", "SELECT DISTINCT country FROM obs WHERE dataset = 'trade'")["country"])

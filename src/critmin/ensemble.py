@@ -312,10 +312,10 @@ def _warm(sd) -> None:
 
 def importers_in(store=None) -> list[str]:
     """Every importer with trade data, sorted."""
-    from .assessment import _importers
+    from .assessment import importers_held
     from .store import default_store
 
-    return sorted(_importers(store if store is not None else default_store()))
+    return sorted(importers_held(store if store is not None else default_store()))
 
 
 def prepare(importers: Sequence[str], years: Sequence[int] | None, *, store=None, method=None,
