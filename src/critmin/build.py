@@ -72,6 +72,41 @@ def _file_hashes(path: Path, files: list[Path] | None = None) -> dict[str, str]:
     return {str(p.relative_to(path.parent)): sha256(p) for p in files}
 
 
+def _read_one(raw: Path, sid: str, func: str, rel: str) -> tuple[pd.DataFrame, dict, float]:
+    """One source file (or folder) of the plan: its observations, the SHA-256 of the files the
+    importer read (a module may say which, e.g. only *_salient.csv of a folder), seconds."""
+    path = raw / rel
+    mod = module(sid)
+    t0 = time.perf_counter()
+    df = getattr(mod, func)(path)
+    secs = round(time.perf_counter() - t0, 2)
+    listed = getattr(mod, "raw_files", None)
+    return df, _file_hashes(path, listed(path) if listed else None), secs
+
+
+def _read_all(raw: Path, progress):
+    """Every plan entry read, in plan order; in parallel processes (``$CRITMIN_BUILD_WORKERS``,
+    default the CPU count; 1 = in this process). The result does not depend on the order the
+    processes finish."""
+    import multiprocessing as mp
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = int(os.environ.get("CRITMIN_BUILD_WORKERS", 0) or (os.cpu_count() or 1))
+    if workers <= 1:
+        for sid, func, rel, part in PLAN:
+            if progress:
+                progress(f"{sid}: {rel}")
+            yield (sid, func, rel, part, *_read_one(raw, sid, func, rel))
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as ex:
+        futs = [ex.submit(_read_one, raw, sid, func, rel) for sid, func, rel, _ in PLAN]
+        for (sid, func, rel, part), fut in zip(PLAN, futs):
+            if progress:
+                progress(f"{sid}: {rel}")
+            yield (sid, func, rel, part, *fut.result())
+
+
 def build(raw: Path | str | None = None, out: Path | str | None = None,
           progress: Callable[[str], None] | None = None) -> dict:
     """Build the dataset from ``raw`` into ``out`` (default: the package's data dir).
@@ -88,18 +123,10 @@ def build(raw: Path | str | None = None, out: Path | str | None = None,
     parts: dict[str, list[pd.DataFrame]] = {}
     sources: dict[str, dict] = {}
     timings = {}
-    for sid, func, rel, part in PLAN:
-        path = raw / rel
+    for sid, func, rel, part, df, hashes, secs in _read_all(raw, progress):
         mod = module(sid)
-        if progress:
-            progress(f"{sid}: {rel}")
-        t0 = time.perf_counter()
-        df = getattr(mod, func)(path)
-        timings[f"{sid}:{func}:{rel}"] = round(time.perf_counter() - t0, 2)
+        timings[f"{sid}:{func}:{rel}"] = secs
         parts.setdefault(part, []).append(df)
-        # the files the importer read (a module may say which, e.g. only *_salient.csv of a folder)
-        listed = getattr(mod, "raw_files", None)
-        hashes = _file_hashes(path, listed(path) if listed else None)
         for s_id in sorted(set(df["source"])):
             own = _source_meta(mod, s_id)
             meta = sources.setdefault(s_id, {**own, "editions": [], "files": {}})

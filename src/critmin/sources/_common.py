@@ -172,9 +172,12 @@ def refuse_duplicate_rows(df: pd.DataFrame, columns: list[str] | None = None, *,
     if df.empty:
         return
     dup = df.duplicated(columns, keep="first") if columns else df.duplicated(keep="first")
+    if not dup.any():
+        return
     # blank rows (spreadsheet padding: ',,,,') repeat in the real files and carry no record
-    cells = df[columns or list(df.columns)].astype(str).apply(lambda c: c.str.strip())
-    dup &= ~(cells == "").all(axis=1) & ~df[columns or list(df.columns)].isna().all(axis=1)
+    sub = df.loc[dup, columns or list(df.columns)]
+    blank = (sub.astype(str).apply(lambda c: c.str.strip()) == "").all(axis=1) | sub.isna().all(axis=1)
+    dup.loc[blank.index[blank.to_numpy()]] = False
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
         first = int(np.flatnonzero(
