@@ -93,11 +93,11 @@ def minerals(request: Request):
 @router.get("/importers", summary="Importers in the trade data")
 def importers(request: Request):
     def run():
-        from ...assessment import _importers
+        from ...assessment import importers_held
         from ...countries import name
         from ...store import default_store
 
-        cs = sorted(_importers(default_store()))
+        cs = sorted(importers_held(default_store()))
         return {"importers": [{"country": c, "name": name(c)} for c in cs]}
 
     return cached(request, ("importers",), run)
