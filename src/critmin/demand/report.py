@@ -107,7 +107,7 @@ def _pct(v) -> str:
 def render(proj: pd.DataFrame, out: pd.DataFrame, lang: str = "en") -> str:
     """The HTML text of the report of ``project(...)`` and ``outlook(...)`` (``lang``: en or ja)."""
     from ..catalogue import name
-    from ..report.html import CFG_JS, CSS, esc, offline_plotlyjs, script_json
+    from ..report.html import esc, page_html
 
     if lang not in TEXT:
         raise ValueError(f"unknown language {lang!r}: use one of {sorted(TEXT)}")
@@ -149,14 +149,7 @@ def render(proj: pd.DataFrame, out: pd.DataFrame, lang: str = "en") -> str:
     parts.append(f"<section><h2>{T['sources']}</h2><ul>" + "".join(f"<li>{e(s)}</li>" for s in srcs)
                  + f"</ul><p class='small'>{T['generated']} · "
                  + dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC") + "</p></section></main>")
-    script = ("var FIGS = " + script_json(figs) + ";\n"
-              + CFG_JS +
-              "Object.keys(FIGS).forEach(function(id){ var el = document.getElementById(id);"
-              " if (el) { Plotly.newPlot(el, FIGS[id].data, FIGS[id].layout, CFG); } });")
-    return (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><link rel='icon' href='data:,'>"
-            f"<title>{T['title']} — {e(sc.get('name', ''))}</title><style>{CSS}</style>"
-            f"<script>{offline_plotlyjs()}</script></head><body>" + "".join(parts)
-            + f"<script>{script}</script></body></html>")
+    return page_html(f"{T['title']} — {sc.get('name', '')}", parts, figs, lang)
 
 
 def write(proj: pd.DataFrame, out: pd.DataFrame, path: str | Path, lang: str = "en") -> Path:

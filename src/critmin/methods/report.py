@@ -51,18 +51,11 @@ def _name(m: str) -> str:
 
 
 def _page(title: str, subtitle: str, body: list[str], figs: dict) -> str:
-    from ..report.html import CFG_JS, CSS, SORT_JS, offline_plotlyjs, script_json
+    from ..report.html import page_html
 
-    fig_json = script_json(figs)
-    script = ("var FIGS = " + fig_json + ";\n"
-              + CFG_JS +
-              "Object.keys(FIGS).forEach(function(id){ var el = document.getElementById(id);"
-              " if (el) { Plotly.newPlot(el, FIGS[id].data, FIGS[id].layout, CFG); } });\n" + SORT_JS)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><link rel='icon' href='data:,'>"
-            f"<title>{html.escape(title)}</title><style>{CSS}</style><script>{offline_plotlyjs()}</script>"
-            f"</head><body><header><h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p></header><main>"
-            + "".join(body) + f"<p class='small'>critmin · {stamp}</p></main><script>{script}</script></body></html>")
+    return page_html(title, [f"<header><h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p></header><main>",
+                             *body, f"<p class='small'>critmin · {stamp}</p></main>"], figs, "en")
 
 
 # --------------------------------------------------------------------------------- uncertainty

@@ -49,7 +49,7 @@ def _f(v, nd=3) -> str:
 
 
 def render_report(table: pd.DataFrame, *, lang: str = "en", ranking: pd.DataFrame | None = None) -> str:
-    from ..report.html import CFG_JS, CSS, esc, offline_plotlyjs, script_json
+    from ..report.html import esc, page_html
     from ..report.labels import INDICATOR_LABELS
 
     labels = INDICATOR_LABELS[lang]
@@ -103,12 +103,7 @@ def render_report(table: pd.DataFrame, *, lang: str = "en", ranking: pd.DataFram
         out.append("</tbody></table></section>")
     out.append(f"<section><h2>Method</h2><pre class='small'>{esc(json.dumps(table.attrs.get('method', {})))}"
                "</pre></section></main>")
-    script = ("var FIGS = " + script_json(figs) + ";\n" + CFG_JS + "Object.keys(FIGS).forEach(function(id){"
-              " var el = document.getElementById(id); if (el) { Plotly.newPlot(el, FIGS[id].data, "
-              "FIGS[id].layout, CFG); } });\n")
-    return ("<!DOCTYPE html><html lang='" + lang + "'><head><meta charset='utf-8'><link rel='icon' href='data:,'>"
-            f"<title>critmin policy evaluation</title><style>{CSS}</style><script>{offline_plotlyjs()}</script>"
-            "</head><body>" + "".join(out) + f"<script>{script}</script></body></html>")
+    return page_html("critmin policy evaluation", out, figs, lang)
 
 
 def write_report(table: pd.DataFrame, path: str | Path, **kw) -> Path:

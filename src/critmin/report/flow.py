@@ -184,7 +184,7 @@ def _table(df: pd.DataFrame, cols: list[tuple[str, str]], num: set[str]) -> str:
 
 def render_flow(flow, lang: str = "en") -> str:
     """The self-contained HTML page of a material flow."""
-    from .html import CFG_JS, CSS, SORT_JS, offline_plotlyjs, script_json
+    from .html import page_html
 
     L = LABELS[lang]
     mname = catalogue.name(flow.mineral, lang)
@@ -215,15 +215,7 @@ def render_flow(flow, lang: str = "en") -> str:
     parts.append(f"<p class='small'>{L['generated']} · "
                  f"{dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}</p></main>")
     figs = {"sankey": sankey_figure(flow, lang)}
-    fig_json = script_json(figs, default=float)
-    script = ("var FIGS = " + fig_json + ";\n"
-              + CFG_JS +
-              "Object.keys(FIGS).forEach(function(id){ var el = document.getElementById(id);"
-              " if (el) { Plotly.newPlot(el, FIGS[id].data, FIGS[id].layout, CFG); } });\n" + SORT_JS)
-    return ("<!DOCTYPE html><html lang='" + lang + "'><head><meta charset='utf-8'><link rel='icon' href='data:,'>"
-            f"<title>{html.escape(title)}</title><style>{CSS}</style>"
-            f"<script>{offline_plotlyjs()}</script></head><body>" + "".join(parts)
-            + f"<script>{script}</script></body></html>")
+    return page_html(title, parts, figs, lang)
 
 
 def write_flow(flow, path: str | Path, lang: str = "en") -> Path:

@@ -317,15 +317,19 @@ def render_assessment(result, *, trend: pd.DataFrame | None = None, lang: str = 
         out.append("</tbody></table>")
     out.append(f"<p class='small'>{ui['generated']} · "
                f"{dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}</p></section></main>")
-    fig_json = script_json(figs, default=float)
-    script = ("var FIGS = " + fig_json + ";\n"
-              + CFG_JS +
-              "Object.keys(FIGS).forEach(function(id){ var el = document.getElementById(id);"
+    return page_html(f"{ui['title']} — {country} {year}", out, figs, lang)
+
+
+def page_html(title: str, body: list[str], figs: dict, lang: str = "en") -> str:
+    """The one page shell of every report: CSS, the offline plotly.js bundle, the figures (JSON made
+    safe for a ``<script>`` element) drawn with the shared chart settings, sortable tables.
+    ``title`` is text (escaped here); ``body`` is HTML the caller has escaped."""
+    script = ("var FIGS = " + script_json(figs, default=float) + ";\n" + CFG_JS
+              + "Object.keys(FIGS).forEach(function(id){ var el = document.getElementById(id);"
               " if (el) { Plotly.newPlot(el, FIGS[id].data, FIGS[id].layout, CFG); } });\n" + SORT_JS)
-    return ("<!DOCTYPE html><html lang='" + lang + "'><head><meta charset='utf-8'><link rel='icon' href='data:,'>"
-            f"<title>{esc(ui['title'])} — {esc(country)} {year}</title><style>{CSS}</style>"
-            f"<script>{offline_plotlyjs()}</script></head><body>" + "".join(out)
-            + f"<script>{script}</script></body></html>")
+    return (f"<!DOCTYPE html><html lang='{esc(lang)}'><head><meta charset='utf-8'><link rel='icon' href='data:,'>"
+            f"<title>{esc(title)}</title><style>{CSS}</style><script>{offline_plotlyjs()}</script></head><body>"
+            + "".join(body) + f"<script>{script}</script></body></html>")
 
 
 def write_assessment(result, path: str | Path, **kw) -> Path:
