@@ -9,6 +9,7 @@ import pytest
 from critmin import catalogue, schema
 from critmin.errors import DataValidationError
 from critmin.sources import bgs
+from critmin.testing import one as _one
 
 BGS = "bgs-world-mineral-statistics"
 
@@ -24,12 +25,6 @@ def obs(raw_dir):
     return df
 
 
-def _one(df, **kw):
-    sel = df
-    for k, v in kw.items():
-        sel = sel[sel[k] == v]
-    assert len(sel) == 1, (kw, sel)
-    return sel.iloc[0]
 
 
 def test_schema_and_catalogue(obs):

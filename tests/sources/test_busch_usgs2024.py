@@ -6,17 +6,12 @@ import pytest
 from critmin import schema
 from critmin.errors import DataValidationError
 from critmin.sources import busch_usgs2024
+from critmin.testing import one
 
 XLSX = "pmbusch-critical-minerals-ev/USGS2024.xlsx"
 CSV = "pmbusch-critical-minerals-ev/USGS_Production.csv"
 
 
-def one(df, **key):
-    sel = df
-    for k, v in key.items():
-        sel = sel[sel[k] == v]
-    assert len(sel) == 1, f"{key}: {len(sel)} rows"
-    return sel.iloc[0]
 
 
 @pytest.fixture(scope="module")

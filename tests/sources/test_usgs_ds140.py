@@ -7,6 +7,7 @@ import pytest
 from critmin import schema
 from critmin.errors import DataValidationError
 from critmin.sources import usgs_ds140
+from critmin.testing import one
 
 FILE = "usgs-ds140/ds140-lithium-2021.xlsx"
 
@@ -16,12 +17,6 @@ def ds(raw_dir):
     return usgs_ds140.read(raw_dir / FILE)
 
 
-def one(df, **key):
-    sel = df
-    for k, v in key.items():
-        sel = sel[sel[k] == v]
-    assert len(sel) == 1, f"{key}: {len(sel)} rows"
-    return sel.iloc[0]
 
 
 def test_schema(ds):

@@ -10,6 +10,7 @@ from critmin import schema
 from critmin.catalogue import mineral_ids
 from critmin.errors import DataValidationError
 from critmin.sources import usgs_mcs
+from critmin.testing import one
 
 MCS2025 = "usgs-mcs-2025/MCS2025_World_Data.csv"
 MCS2026 = "usgs-mcs-2026/MCS2026_Commodities_Data.csv"
@@ -25,12 +26,6 @@ def mcs26(raw_dir):
     return usgs_mcs.read(raw_dir / MCS2026)
 
 
-def one(df, **key):
-    sel = df
-    for k, v in key.items():
-        sel = sel[sel[k] == v]
-    assert len(sel) == 1, f"{key}: {len(sel)} rows"
-    return sel.iloc[0]
 
 
 def test_source_metadata():

