@@ -43,7 +43,7 @@ from http.client import HTTPException
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .errors import CritminError
+from .errors import CritminError, DataValidationError
 
 BACI_BASE = "https://www.cepii.fr/DATA_DOWNLOAD/baci/data"
 #: the latest release named in shared/data/SOURCES.md (BACI V202601, updated 2026-01-22)
@@ -367,21 +367,18 @@ def fetch_baci(release: str = BACI_RELEASE, nomenclature: str = "HS92", *, url: 
 
 # --------------------------------------------------------------------------- UN Comtrade
 def parse_years(text: str) -> list[int]:
-    """'2010-2024' / '2018,2020,2022' / '2022' → sorted years.
+    """'2010-2024' / '2018,2020,2022' / '2022' → sorted years (:func:`critmin.schema.parse_years`;
+    its error raised as a :class:`FetchError`).
 
     >>> parse_years("2020-2022,2024")
     [2020, 2021, 2022, 2024]
     """
-    years: set[int] = set()
-    for part in str(text).replace(" ", "").split(","):
-        m = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", part)
-        if not m:
-            raise FetchError(f"not a year or year range: {part!r}. Fix: write e.g. 2010-2024 or 2018,2020")
-        lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
-        if hi < lo:
-            raise FetchError(f"year range {part!r} runs backwards. Fix: write {hi}-{lo}")
-        years.update(range(lo, hi + 1))
-    return sorted(years)
+    from .schema import parse_years as parse
+
+    try:
+        return parse(text, field="--years")
+    except DataValidationError as exc:
+        raise FetchError(str(exc)) from None
 
 
 def comtrade_reporter_code(iso3: str) -> int:

@@ -83,6 +83,32 @@ OTHER = "OTH"
 WORLD = "WLD"
 
 
+def parse_years(spec: str, *, field: str = "--years") -> list[int]:
+    """``'2015-2024'``, ``'2018,2020-2022'`` or ``'2022'`` → the sorted years; a clear error for
+    anything else (text, a backwards range, a year outside :data:`YEAR_RANGE`).
+
+    >>> parse_years("2020-2022, 2024")
+    [2020, 2021, 2022, 2024]
+    """
+    import re
+
+    years: set[int] = set()
+    for part in str(spec).replace(" ", "").split(","):
+        m = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", part)
+        if not m:
+            raise DataValidationError("cannot read the years", field=field, found=spec,
+                                      fix="write a range or a list, e.g. 2015-2024 or 2018,2020-2022")
+        lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+        if hi < lo:
+            raise DataValidationError("the year range is empty", field=field, found=spec,
+                                      fix=f"write the first year first, e.g. {hi}-{lo}")
+        if lo < YEAR_RANGE[0] or hi > YEAR_RANGE[1]:
+            raise DataValidationError("year out of range", field=field, found=spec,
+                                      expected=f"years {YEAR_RANGE[0]}–{YEAR_RANGE[1]}")
+        years.update(range(lo, hi + 1))
+    return sorted(years)
+
+
 def empty() -> pd.DataFrame:
     """An empty observation table with the canonical dtypes."""
     return coerce(pd.DataFrame({c: [] for c in COLUMNS}))

@@ -14,21 +14,10 @@ from ._common import spinner
 
 
 def parse_years(spec: str) -> list[int]:
-    """``'2015-2024'`` or ``'2018,2020-2022'`` → the years; a clear error otherwise."""
-    from ..errors import DataValidationError
+    """``--years`` as a list of years (:func:`critmin.schema.parse_years`)."""
+    from ..schema import parse_years as parse
 
-    out: list[int] = []
-    try:
-        for part in spec.split(","):
-            a, _, b = part.strip().partition("-")
-            out.extend(range(int(a), int(b or a) + 1))
-    except ValueError:
-        raise DataValidationError("cannot read the years", field="--years", found=spec,
-                                  fix="write a range or a list, e.g. 2015-2024 or 2018,2020-2022") from None
-    if not out:
-        raise DataValidationError("the year range is empty", field="--years", found=spec,
-                                  fix="write the first year first, e.g. 2015-2024")
-    return out
+    return parse(spec, field="--years")
 
 
 def _clean(v):
