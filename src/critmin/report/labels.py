@@ -1,6 +1,8 @@
 """Bilingual labels (ja/en) for reports and tables."""
 from __future__ import annotations
 
+from ..diagnosis import INDICATORS, NAMES
+
 INDICATOR_LABELS = {
     "en": {
         "reserve_concentration": "Reserve concentration",
@@ -10,14 +12,7 @@ INDICATOR_LABELS = {
         "price_volatility": "Price volatility",
         "secondary_supply": "Secondary supply",
     },
-    "ja": {
-        "reserve_concentration": "国別埋蔵寡占度",
-        "production_concentration": "国別生産寡占度",
-        "import_concentrate": "輸入安定性（精鉱）",
-        "import_refined": "輸入安定性（製錬品）",
-        "price_volatility": "価格変動幅",
-        "secondary_supply": "スクラップ等再生",
-    },
+    "ja": {i: NAMES["ja"][i] for i in INDICATORS},      # the diagnosis text's names
 }
 
 SHORT = {
@@ -72,8 +67,6 @@ def radar_axes(missing, lang: str = "en", not_applicable=()) -> list[str]:
     """The six radar axis labels; an indicator without a score is marked, since its point is drawn
     at the centre and must not read as a low risk: ``not_applicable`` (the stage does not exist for
     the mineral) apart from the other ``missing`` ones (no data held)."""
-    from ..diagnosis import INDICATORS
-
     na = " (該当なし)" if lang == "ja" else " (n/a)"
     nd = " (データなし)" if lang == "ja" else " (no data)"
     miss, nap = set(missing), set(not_applicable)
