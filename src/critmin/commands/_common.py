@@ -22,6 +22,24 @@ class OutFmt(str, Enum):
     xlsx = "xlsx"
 
 
+def _lang(value: str | None) -> str:
+    from ..errors import CritminError
+    from ..i18n import check_lang, default_lang
+
+    try:
+        return check_lang(value) if value else default_lang()
+    except CritminError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def lang_option():
+    """``--lang ja|en``, the same in every command; without it the default language
+    (:func:`critmin.i18n.default_lang`: $CRITMIN_LANG, the config file, the locale)."""
+    return typer.Option(None, "--lang", callback=_lang, show_default=False,
+                        help="language of what is printed and written: ja or en (default: $CRITMIN_LANG, "
+                             "`lang` in the config file, else the locale)")
+
+
 def fail(exc: Exception) -> None:
     """Print the error (it names what, where and the fix) in red and exit with status 2."""
     typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
