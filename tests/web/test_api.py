@@ -158,7 +158,10 @@ def test_limits_headers_and_docs(live):
     assert live.client.get("/docs").status_code == 200
     assert live.client.get("/static/../auth.py").status_code == 404
     spec = live.client.get("/api/v1/openapi.json").json()
-    assert {"/api/v1/assess", "/api/v1/policy/evaluate", "/api/v1/users/{user}/stocks"} <= set(spec["paths"])
+    assert {"/api/v1/assess", "/api/v1/policy/evaluate", "/api/v1/users/{user}/stocks", "/api/v1/users/{user}/company",
+            "/api/v1/minerals/{mineral}/trend", "/api/v1/countries"} <= set(spec["paths"])
+    up = spec["paths"]["/api/v1/users/{user}/company"]["post"]["requestBody"]["content"]
+    assert {"text/csv", "application/octet-stream"} <= set(up)
 
 
 def test_pages_escape_user_text(live):
@@ -173,7 +176,7 @@ def test_pages_escape_user_text(live):
 
 #: the heavy analyses (seconds per random valid call) are exercised above with fixed inputs
 HEAVY = ("/api/v1/uncertainty", "/api/v1/compare", "/api/v1/geopolrisk", "/api/v1/policy/rank",
-         "/api/v1/policy/optimise")
+         "/api/v1/policy/optimise", "/api/v1/minerals/{mineral}/trend")
 
 
 def test_openapi_no_server_error(live):

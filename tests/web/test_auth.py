@@ -18,7 +18,8 @@ ENDPOINTS = [("PUT", "/api/v1/users/alice/stocks", STOCKS), ("GET", "/api/v1/use
              ("DELETE", "/api/v1/users/alice/stocks", None),
              ("POST", "/api/v1/users/alice/stockpile/plan", {"mineral": ["cobalt"]}),
              ("POST", "/api/v1/users/alice/disrupt", {"mineral": "cobalt", "exporter": ["COD"], "days": 30}),
-             ("POST", "/api/v1/users/alice/selfsufficiency", {"rows": [{"mineral": "copper"}]})]
+             ("POST", "/api/v1/users/alice/selfsufficiency", {"rows": [{"mineral": "copper"}]}),
+             ("POST", "/api/v1/users/alice/company", {"file": "mineral,country,quantity,value,year"})]
 
 
 @pytest.mark.parametrize("method,path,body", ENDPOINTS, ids=[f"{m} {p.split('alice/')[1]}" for m, p, _ in ENDPOINTS])

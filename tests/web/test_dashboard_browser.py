@@ -1,6 +1,7 @@
 """The dashboard in headless Chromium against the live server: overview → Japanese → rare earths (six
-radar axes) → JPN vs KOR on one radar → a policy what-if with its after-trace. Nothing is fetched from
-anywhere but the server, and the console logs no error (no CSP violation)."""
+radar axes, the concentrate axis marked n/a, the indicator trend) → cobalt (an axis marked no data) →
+JPN vs KOR on one radar, by their Japanese names → a policy what-if with its after-trace. Nothing is
+fetched from anywhere but the server, and the console logs no error (no CSP violation)."""
 from __future__ import annotations
 
 import pytest
@@ -62,15 +63,35 @@ def test_dashboard_flow(live, browser):
     assert all(any(a.startswith(j) for a in axes) for j in JA_AXES), axes
     assert nbtn >= 1                                  # the modebar (download button) is on
     assert "レアアース" in drv.find_element("css selector", "h1").text
+    assert "日本 (JPN)" in drv.find_element("css selector", "h1").text          # the importer by its name
+    # an axis without a score says why, as the reports do: rare earths have no concentrate stage (n/a)
+    na = [a for a in axes if a.endswith("(該当なし)")]
+    assert len(na) == 1 and na[0].startswith("輸入安定性") and not any("データなし" in a for a in axes), axes
     _wait(drv, "return document.querySelectorAll('#shares .js-plotly-plot').length >= 2")
+    bars = drv.execute_script("return Array.from(document.querySelectorAll('#shares .js-plotly-plot'))"
+                              ".map(function(g){ return g.data[0].y; })")
+    assert any("中国" in b for b in bars), bars                                 # partners by their names
+    # the indicator trend over the years, one line per indicator scored
+    _wait(drv, "var g = document.getElementById('trend'); return g && g.data && g.querySelector('.main-svg')")
+    tnames, tn, _, _ = _plot(drv, "#trend")
+    assert tn == len(tnames) >= 4 and "生産" in tnames
+
+    # cobalt: a concentrate stage exists but no imports of it are held: no data, not n/a
+    drv.get(f"{live.url}/mineral/cobalt?lang=ja&country=JPN&year=2022")
+    _wait(drv, "var g = document.getElementById('radar'); return g && g.data && g.querySelector('.main-svg')")
+    axes = _plot(drv, "#radar")[2]
+    nd = [a for a in axes if a.endswith("(データなし)")]
+    assert len(nd) == 1 and nd[0].startswith("輸入安定性") and not any("該当なし" in a for a in axes), axes
 
     # JPN and KOR on one radar
     drv.get(f"{live.url}/compare?countries=JPN,KOR&mineral=rare_earths&lang=ja")
     _wait(drv, "var g = document.getElementById('radar'); return g && g.data && g.data.length === 2 "
                "&& g.querySelector('.main-svg')")
     names, ntraces, axes, _ = _plot(drv, "#radar")
-    assert [n.split()[0] for n in names] == ["JPN", "KOR"] and ntraces == 2
+    assert [n.split()[0] for n in names] == ["日本", "韓国"] and ntraces == 2
     assert drv.execute_script("return document.querySelectorAll('#compare-table tbody tr').length") == 6
+    assert drv.execute_script("return document.getElementById('compare-head').textContent").endswith(
+        "日本 (JPN)韓国 (KOR)")
 
     # a policy what-if: before and after traces on the mineral's radar
     drv.get(f"{live.url}/whatif?lang=ja&policy=cobalt_recycling_japan.yaml")

@@ -6,6 +6,7 @@ from pathlib import Path
 import typer
 
 from ._common import fail as _fail
+from ._common import lang_option
 
 
 def register(app: typer.Typer) -> None:
@@ -21,7 +22,8 @@ def register(app: typer.Typer) -> None:
                   hash_password: bool = typer.Option(False, "--hash-password",
                                                      help="read a password (prompt) and print its Argon2id hash "
                                                           "for the users file, then exit"),
-                  log_level: str = typer.Option("info", help="uvicorn log level")) -> None:
+                  log_level: str = typer.Option("info", help="uvicorn log level"),
+                  lang: str = lang_option()) -> None:
         """Serve the REST API (/api/v1, docs at /docs) and the dashboard (/) on the shipped data and the
         per-user store."""
         try:
@@ -38,12 +40,16 @@ def register(app: typer.Typer) -> None:
         from ..errors import CritminError
 
         try:
-            settings = Settings.from_env(users_file=users, cors_origins=[o.strip() for o in cors.split(",")
+            settings = Settings.from_env(lang=lang, users_file=users, cors_origins=[o.strip() for o in cors.split(",")
                                                                          if o.strip()] if cors else None)
             application = create_app(settings)
         except CritminError as exc:
             _fail(exc)
         import uvicorn
 
-        typer.echo(f"critmin serve: dashboard http://{host}:{port}/ · API http://{host}:{port}/docs", err=True)
+        from ..i18n import translator
+
+        _ = translator(lang)
+        typer.echo(_("critmin serve: dashboard {dashboard} · API {docs}").format(
+            dashboard=f"http://{host}:{port}/", docs=f"http://{host}:{port}/docs"), err=True)
         uvicorn.run(application, host=host, port=port, log_level=log_level, server_header=False)

@@ -17,11 +17,16 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError
+from ..i18n import N_
+from ..reasons import template
 
 REQUIRED = ("mineral", "country", "quantity", "value", "year")
 COLUMNS = ["mineral", "year", "score", "hhi", "import_risk", "weighted_hhi", "import_hhi", "price", "quantity_t",
            "n_partners", "missing_g_share"]
 
+
+#: the note on a file read as Shift-JIS (translated where shown: critmin.reasons.translate)
+READ_AS_CP932 = template(N_("{name} read as Shift-JIS (cp932): it is not UTF-8"))
 
 #: Years a company file may hold (the shipped data's range lies within).
 YEARS = (1950, 2100)
@@ -37,14 +42,67 @@ def read(path: str | Path) -> pd.DataFrame:
     ``attrs["encoding"]`` says how the file was read.
     """
     from .. import userfile
-    from ..catalogue import check_mineral
-    from ..countries import to_iso3
 
     p = Path(path)
     f = str(p)
     if not p.is_file():
         raise DataValidationError("file not found", file=f, fix="pass the path of your CSV or Excel file")
-    tab = userfile.read_rows(p)
+    return _frame(userfile.read_rows(p), f)
+
+
+def read_bytes(data: bytes, name: str = "upload") -> pd.DataFrame:
+    """:func:`read` of a file's content held in memory (an upload): nothing is written to disk.
+
+    ``name`` is only quoted in error messages (and tells .xlsx from CSV when the content does
+    not: an .xlsx is a zip archive). The same checks and limits as :func:`read`.
+    """
+    return _frame(_table_of_bytes(data, name), name)
+
+
+def _table_of_bytes(data: bytes, name: str):
+    """The :class:`critmin.userfile.Table` of in-memory content (the checks of ``userfile.read_rows``)."""
+    import csv
+    import io
+
+    from .. import userfile
+
+    if not data:
+        raise DataValidationError("the file is empty", file=name, fix="give the filled file")
+    if len(data) > userfile.MAX_BYTES:
+        raise DataValidationError(f"the file is too large ({len(data):,} bytes; the limit is "
+                                  f"{userfile.MAX_BYTES:,})", file=name, fix="split it, or aggregate the rows")
+    if name.lower().endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise DataValidationError("old Excel .xls files are not read", file=name, fix="save the sheet as .xlsx or CSV")
+    if data[:4] == b"PK\x03\x04" or name.lower().endswith(userfile.EXCEL):
+        rows, enc = userfile._excel_rows(io.BytesIO(data), name), "xlsx"
+    else:
+        text, enc = userfile.decode(data, name)
+        reader = csv.reader(io.StringIO(text, newline=""))
+        rows = []
+        try:
+            for r in reader:
+                rows.append((reader.line_num, r))
+                if len(rows) > userfile.MAX_ROWS + 50:
+                    break
+        except csv.Error as exc:
+            what = (f"a cell is too long (over {csv.field_size_limit():,} characters; an unclosed quote?)"
+                    if "field larger" in str(exc) else f"malformed CSV ({userfile.quote(exc)})")
+            raise DataValidationError(what, file=name, row=reader.line_num + 1,
+                                      fix="check the quotes on that row; save the file again as CSV") from None
+    rows = [(n, [str(c).strip() for c in r]) for n, r in rows if r and any(str(c).strip() for c in r)]
+    userfile._check_cells(rows, name)
+    t = userfile.Table(name, rows, enc)
+    if enc == "cp932":
+        t.notes.append(READ_AS_CP932.format(name=name))
+    return t
+
+
+def _frame(tab, f: str) -> pd.DataFrame:
+    """The validated company table of the rows of a user file (``f`` names it in errors)."""
+    from .. import userfile
+    from ..catalogue import check_mineral
+    from ..countries import to_iso3
+
     cols = userfile.header(tab, REQUIRED)
     missing = [c for c in REQUIRED if c not in cols]
     if missing:

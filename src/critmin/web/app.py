@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import CritminError, DataValidationError
 from .auth import Authenticator, Vault, load_users
-from .cache import ResultCache
+from .cache import DataWatch, ResultCache
 from .settings import Settings
 
 log = logging.getLogger("critmin.web")
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.auth = Authenticator(users)
     app.state.vault = Vault()
     app.state.cache = ResultCache(settings.limits.cache_entries)
+    app.state.watch = DataWatch(settings.data_check_s)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
@@ -111,7 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(FastCache, maxsize=settings.limits.cache_entries)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(BodyLimit, max_bytes=settings.limits.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.limits.max_body_bytes,
+                       upload_bytes=settings.limits.max_upload_bytes)
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 

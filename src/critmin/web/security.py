@@ -25,6 +25,12 @@ HEADERS = [
     (b"cross-origin-resource-policy", b"same-origin"),
 ]
 PRIVATE_PREFIX = "/api/v1/users/"
+#: confidential file uploads (a company import file): their own, larger body limit
+UPLOAD_SUFFIX = "/company"
+
+
+def is_upload(path: str) -> bool:
+    return path.startswith(PRIVATE_PREFIX) and path.endswith(UPLOAD_SUFFIX)
 
 
 async def _send_json(send, status: int, doc: dict, extra: list | None = None) -> None:
@@ -81,23 +87,26 @@ class BodyTooLarge(Exception):
 
 
 class BodyLimit:
-    """413 for a request body over ``max_bytes`` (by its Content-Length, or while it streams)."""
+    """413 for a request body over ``max_bytes`` (``upload_bytes`` for a file upload,
+    :func:`is_upload`), by its Content-Length or while it streams."""
 
-    def __init__(self, app, max_bytes: int) -> None:
-        self.app, self.max = app, max_bytes
+    def __init__(self, app, max_bytes: int, upload_bytes: int | None = None) -> None:
+        self.app, self.body_max = app, max_bytes
+        self.upload_max = max_bytes if upload_bytes is None else upload_bytes
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        limit = self.upload_max if is_upload(scope.get("path", "")) else self.body_max
         for k, v in scope.get("headers", []):
             if k == b"content-length":
                 try:
                     n = int(v)
                 except ValueError:
                     n = 0
-                if n > self.max:
+                if n > limit:
                     return await _send_json(send, 413, {"status": 413, "detail": [{
-                        "msg": f"request body of {n} bytes is over the limit of {self.max} bytes",
+                        "msg": f"request body of {n} bytes is over the limit of {limit} bytes",
                         "field": "body", "fix": "send a smaller body (see GET /api/v1/limits)"}]})
         seen = 0
 
@@ -106,8 +115,8 @@ class BodyLimit:
             msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
-                if seen > self.max:
-                    raise BodyTooLarge(f"request body over the limit of {self.max} bytes")
+                if seen > limit:
+                    raise BodyTooLarge(f"request body over the limit of {limit} bytes")
             return msg
 
         await self.app(scope, counted, send)
@@ -129,9 +138,7 @@ class FastCache:
         if scope["type"] != "http" or scope.get("method") != "GET" or not path.startswith("/api/v1/") \
                 or path.startswith(PRIVATE_PREFIX):
             return await self.app(scope, receive, send)
-        from .routers._common import data_version
-
-        version = data_version()
+        version = scope["app"].state.watch.version()
         key = (version, path, scope.get("query_string", b""))
         hit = self.store.get(key)
         if hit is not None:

@@ -59,29 +59,39 @@ def minerals_of(names: list[str] | None, request: Request, field: str = "mineral
     return list(dict.fromkeys(check_mineral(m, field=field) for m in names))
 
 
-def data_version() -> str:
-    from ...store import default_store
+def data_version(request: Request) -> str:
+    """The current data version (:class:`critmin.web.cache.DataWatch`: an import is noticed
+    without a restart)."""
+    return request.app.state.watch.version()
 
-    return default_store().version()
 
-
-def json_answer(body: bytes, *, cached: bool | None = None, status: int = 200) -> Response:
-    headers = {"X-Critmin-Data-Version": data_version()}
+def json_answer(body: bytes, request: Request, *, cached: bool | None = None, status: int = 200,
+                headers: dict | None = None) -> Response:
+    h = {"X-Critmin-Data-Version": data_version(request), **(headers or {})}
     if cached is not None:
-        headers["X-Critmin-Cache"] = "hit" if cached else "miss"
-    return Response(body, status_code=status, media_type="application/json", headers=headers)
+        h["X-Critmin-Cache"] = "hit" if cached else "miss"
+    return Response(body, status_code=status, media_type="application/json", headers=h)
+
+
+def _synced(request: Request, fn: Callable[[], Any]) -> Callable[[], Any]:
+    """``fn`` run on the current data (called under the compute lock)."""
+    def run():
+        request.app.state.watch.sync()
+        return fn()
+
+    return run
 
 
 def cached(request: Request, key: tuple, fn: Callable[[], Any]) -> Response:
     """The cached document for ``key`` (data version prepended), else ``fn()`` computed once."""
-    body, hit = request.app.state.cache.compute((data_version(),) + key, fn)
-    return json_answer(body, cached=hit)
+    body, hit = request.app.state.cache.compute((data_version(request),) + key, _synced(request, fn))
+    return json_answer(body, request, cached=hit)
 
 
-def computed(fn: Callable[[], Any]) -> Response:
+def computed(request: Request, fn: Callable[[], Any], headers: dict | None = None) -> Response:
     """``fn()`` under the compute lock, not cached (confidential or per-request inputs)."""
     from ..cache import COMPUTE
 
     with COMPUTE:
-        doc = fn()
-    return json_answer(encode(doc))
+        doc = _synced(request, fn)()
+    return json_answer(encode(doc), request, headers=headers)

@@ -1,4 +1,5 @@
-"""``/api/v1/data/info``, ``/data/gaps``, ``/minerals``, ``/importers``, ``/limits``: what the tool holds."""
+"""``/api/v1/data/info``, ``/data/gaps``, ``/minerals``, ``/importers``, ``/countries``, ``/limits``: what the
+tool holds."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Path, Query, Request
@@ -19,7 +20,7 @@ def health(request: Request) -> dict:
     from ._common import data_version
 
     c = request.app.state.cache
-    return {"status": "ok", "data_version": data_version(), "cache": {"entries": len(c), "hits": c.hits,
+    return {"status": "ok", "data_version": data_version(request), "cache": {"entries": len(c), "hits": c.hits,
                                                                       "misses": c.misses}}
 
 
@@ -91,16 +92,30 @@ def minerals(request: Request):
 
 
 @router.get("/importers", summary="Importers in the trade data")
-def importers(request: Request):
+def importers(request: Request, lang: Lang = Query("en", description="language of the names")):
     def run():
         from ...assessment import importers_held
-        from ...countries import name
+        from ...i18n import country_name
         from ...store import default_store
 
         cs = sorted(importers_held(default_store()))
-        return {"importers": [{"country": c, "name": name(c)} for c in cs]}
+        return {"importers": [{"country": c, "name": country_name(c, lang)} for c in cs]}
 
-    return cached(request, ("importers",), run)
+    return cached(request, ("importers", lang), run)
+
+
+@router.get("/countries", summary="Country names by ISO3 code (CLDR), for the dashboard's labels")
+def countries(request: Request, lang: Lang = Query("en")):
+    """``{"lang": ..., "countries": {"JPN": "日本", ...}}``: every code of the country table, plus
+    ``WLD`` (world) and ``OTH`` (other countries)."""
+    def run():
+        from ...countries import iso3_names
+        from ...i18n import country_name
+
+        codes = sorted(set(iso3_names()) | {"WLD", "OTH"})
+        return {"lang": lang, "countries": {c: country_name(c, lang) for c in codes}}
+
+    return cached(request, ("countries", lang), run)
 
 
 @router.get("/minerals/{mineral}/prices", responses={**DOC, 404: {"description": "unknown mineral"}},

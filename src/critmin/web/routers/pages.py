@@ -29,8 +29,11 @@ def _env():
                               autoescape=jinja2.select_autoescape(default=True, default_for_string=True))
 
 
-def render(request: Request, page: str, lang: str, data: dict, **ctx) -> HTMLResponse:
+def render(request: Request, page: str, lang: str | None, data: dict, **ctx) -> HTMLResponse:
+    """The page in ``lang`` (none asked: the server's language, ``Settings.lang``)."""
     from ..i18n import labels
+
+    lang = lang or request.app.state.settings.lang
 
     q = dict(request.query_params)
     q["lang"] = "en" if lang == "ja" else "ja"
@@ -44,14 +47,14 @@ def render(request: Request, page: str, lang: str, data: dict, **ctx) -> HTMLRes
 
 
 @router.get("/", response_class=HTMLResponse)
-def overview(request: Request, lang: Lang = "en", country: str = Query("JPN", pattern=ISO3),
+def overview(request: Request, lang: Lang | None = None, country: str = Query("JPN", pattern=ISO3),
              year: int | None = Query(None, ge=1990, le=2100),
              mlist: str = Query("", alias="list", max_length=80)):
     return render(request, "overview", lang, {"country": country.upper(), "year": year or "", "list": mlist})
 
 
 @router.get("/mineral/{mineral}", response_class=HTMLResponse)
-def mineral(request: Request, mineral: str = Path(..., pattern=MINERAL), lang: Lang = "en",
+def mineral(request: Request, mineral: str = Path(..., pattern=MINERAL), lang: Lang | None = None,
             country: str = Query("JPN", pattern=ISO3), year: int | None = Query(None, ge=1990, le=2100)):
     from ... import catalogue
     from ...errors import UnknownNameError
@@ -60,30 +63,35 @@ def mineral(request: Request, mineral: str = Path(..., pattern=MINERAL), lang: L
         m = catalogue.check_mineral(mineral)
     except UnknownNameError as exc:
         raise HTTPException(404, [{"field": "mineral", "msg": str(exc)}]) from None
-    return render(request, "mineral", lang, {"mineral": m, "country": country.upper(), "year": year or ""},
-                  mineral_name=catalogue.name(m, lang))
+    from ...i18n import country_name
+
+    lang = lang or request.app.state.settings.lang
+    c = country.upper()
+    name = country_name(c, lang)
+    return render(request, "mineral", lang, {"mineral": m, "country": c, "year": year or ""},
+                  mineral_name=catalogue.name(m, lang), country_label=c if name == c else f"{name} ({c})")
 
 
 @router.get("/compare", response_class=HTMLResponse)
-def compare(request: Request, lang: Lang = "en", countries: str = Query("JPN,KOR", max_length=80,
+def compare(request: Request, lang: Lang | None = None, countries: str = Query("JPN,KOR", max_length=80,
                                                                          pattern=r"^[A-Za-z, ]*$"),
             mineral: str = Query("rare_earths", pattern=MINERAL), year: int | None = Query(None, ge=1990, le=2100)):
     return render(request, "compare", lang, {"countries": countries.upper(), "mineral": mineral, "year": year or ""})
 
 
 @router.get("/whatif", response_class=HTMLResponse)
-def whatif(request: Request, lang: Lang = "en", policy: str = Query("", max_length=80, pattern=r"^[\w.\-]*$")):
+def whatif(request: Request, lang: Lang | None = None, policy: str = Query("", max_length=80, pattern=r"^[\w.\-]*$")):
     return render(request, "whatif", lang, {"policy": policy})
 
 
 @router.get("/demand", response_class=HTMLResponse)
-def demand(request: Request, lang: Lang = "en", scenario: str = Query("seed-ev-1m", max_length=60,
+def demand(request: Request, lang: Lang | None = None, scenario: str = Query("seed-ev-1m", max_length=60,
                                                                        pattern=r"^[\w\-]+$")):
     return render(request, "demand", lang, {"scenario": scenario})
 
 
 @router.get("/disruption", response_class=HTMLResponse)
-def disruption(request: Request, lang: Lang = "en", scenario: str = Query("china_ree_2010", max_length=60,
+def disruption(request: Request, lang: Lang | None = None, scenario: str = Query("china_ree_2010", max_length=60,
                                                                            pattern=r"^[\w\-]+$")):
     return render(request, "disruption", lang, {"scenario": scenario})
 

@@ -3,13 +3,15 @@
 Stock levels and self-sufficiency rows are sent in the request body (never in the URL, which
 access logs record), validated, kept in this process's memory per user (:class:`~critmin.web.auth.Vault`)
 and used only in answers to that user: 401 without credentials, 403 for another user's path.
+A company import file (CSV or .xlsx, the body of ``POST .../company``) is read in memory,
+assessed and forgotten: it is kept nowhere.
 Answers carry ``Cache-Control: no-store``. Nothing here is cached or logged.
 """
 from __future__ import annotations
 
 import math
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...errors import DataValidationError
@@ -139,14 +141,14 @@ def plan_with_stocks(p: PlanParams, request: Request, user: str = Depends(owner)
                        risk_gain=p.risk_gain, cap_days=p.cap_days, window=p.window)
         return sp.to_json(plan, show_confidential=True)
 
-    return computed(run)
+    return computed(request, run)
 
 
 @router.post("/{user}/disrupt", responses={**DOC, **AUTH}, summary="An export stop against your stock levels")
 def disrupt_with_stocks(p: DisruptParams, request: Request, user: str = Depends(owner)):
     """`critmin disrupt --stocks FILE --show-confidential --format json`, with the stored stocks."""
     st = _stocks(request, user)
-    return computed(lambda: run_disrupt(p, request, stocks=st, show_confidential=True))
+    return computed(request, lambda: run_disrupt(p, request, stocks=st, show_confidential=True))
 
 
 # -- self-sufficiency -----------------------------------------------------------------------------------
@@ -182,5 +184,73 @@ def selfsufficiency(body: SelfSufficiency, request: Request, user: str = Depends
                           for r in body.rows])
     table = ss.validate(table, file="request body")
     request.app.state.vault.put(user, "selfsufficiency", table)
-    return computed(lambda: ss.to_json(ss.compute(table, estimate=body.estimate, country=body.country,
-                                                  year=body.year)))
+    return computed(request, lambda: ss.to_json(ss.compute(table, estimate=body.estimate, country=body.country,
+                                                           year=body.year)))
+
+
+# -- company import file --------------------------------------------------------------------------------
+
+#: media types of an uploaded company file (the body is the file's bytes as they are)
+UPLOAD_TYPES = ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "application/octet-stream")
+UPLOAD_BODY = {"requestBody": {"required": True, "description": "the file's bytes: CSV (UTF-8, UTF-8 with BOM "
+                               "or Shift-JIS/cp932) or Excel .xlsx (first sheet), with the columns mineral, "
+                               "country, quantity, value, year (as `critmin company FILE`)",
+                               "content": {t: {"schema": {"type": "string", "format": "binary"}}
+                                           for t in UPLOAD_TYPES}}}
+
+
+def _upload_name(request: Request) -> str:
+    """The file name of ``Content-Disposition: ...; filename="..."`` (only quoted in error messages
+    and used to tell .xlsx from CSV), else ``upload``."""
+    import re
+
+    cd = request.headers.get("content-disposition", "")
+    m = re.search(r'filename\*?=(?:UTF-8\'\')?"?([^";]{1,120})"?', cd, flags=re.I)
+    if not m:
+        return "upload"
+    from urllib.parse import unquote
+
+    name = unquote(m.group(1)).replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return "".join(ch for ch in name if ch.isprintable())[:120] or "upload"
+
+
+@router.post("/{user}/company", responses={**DOC, **AUTH, 413: {"description": "file over max_upload_bytes"}},
+             openapi_extra=UPLOAD_BODY,
+             summary="Assess your company's import mix from its import file (CSV or .xlsx)")
+async def company(request: Request, user: str = Depends(owner),
+                  year: int | None = Query(None, ge=1950, le=2100, description="the year assessed "
+                                                                              "(default: every year of the file)")):
+    """`critmin company FILE --format json` on the uploaded file: ``{"records": [...]}``.
+
+    Send the file's bytes as the body (``curl --data-binary @imports.csv -H 'Content-Type: text/csv'``;
+    a ``Content-Disposition`` file name is optional). Read in memory, never stored, logged or cached;
+    at most ``max_upload_bytes``. The header ``X-Critmin-Encoding`` says how the file was read."""
+    from starlette.concurrency import run_in_threadpool
+
+    data = await request.body()
+    name = _upload_name(request)
+
+    def read():
+        from ...methods.company import read_bytes
+
+        return read_bytes(data, name)
+
+    df = await run_in_threadpool(read)
+
+    def run():
+        from ...commands.methods import records_json
+        from ...methods.company import assess_company
+        from ...supply import SupplyData
+
+        try:
+            r = assess_company(df, year=year, supply=SupplyData.cached())
+        except DataValidationError as e:
+            if e.field != "--year":
+                raise
+            raise DataValidationError(e.what, field="year", found=e.found, expected=e.expected, fix=e.fix) from None
+        return {"records": records_json(r, list(r.columns))}
+
+    enc = str(df.attrs.get("encoding", ""))
+    return await run_in_threadpool(computed, request, run, {"X-Critmin-Encoding": enc.encode("ascii", "replace")
+                                                            .decode("ascii")})

@@ -10,6 +10,7 @@
   var INDICATORS = ['reserve_concentration', 'production_concentration', 'import_concentrate',
     'import_refined', 'price_volatility', 'secondary_supply'];
   var CATALOGUE = null;
+  var COUNTRIES = {};
 
   function h(tag, props) {
     var el = document.createElement(tag);
@@ -75,20 +76,32 @@
       return cat;
     });
   }
+  // country names in the page's language (CLDR, from the server); the code where none is known
+  function countries() {
+    return api('/api/v1/countries?' + qs({lang: LANG})).then(function (doc) { COUNTRIES = doc.countries; });
+  }
+  function countryName(iso) { return COUNTRIES[iso] || iso; }
+  function countryLabel(iso) { var n = countryName(iso); return n === iso ? iso : n + ' (' + iso + ')'; }
   function byMineral(records) {
     var out = {};
     records.forEach(function (r) { (out[r.mineral] = out[r.mineral] || {})[r.indicator] = r; });
     return out;
   }
+  function scored(r) { return !!r && r.score !== null && r.score !== undefined; }
+  // an axis without a score is marked as the reports do: n/a where the stage does not exist for the
+  // mineral (status not_applicable), no data where nothing is held (its point sits at the centre)
+  function axisLabel(i, r) {
+    if (scored(r)) return I18N.indicators[i];
+    return (r && r.status === 'not_applicable') ? I18N.axes.na[i] : I18N.axes.nd[i];
+  }
   function radarTrace(recs, name, colour, fill) {
-    var theta = INDICATORS.map(function (i) {
-      var r = recs[i];
-      return I18N.indicators[i] + ((!r || r.score === null) ? (LANG === 'ja' ? ' (評価なし)' : ' (n/a)') : '');
-    });
-    var r = INDICATORS.map(function (i) { return recs[i] && recs[i].score !== null ? recs[i].score : 0; });
+    var theta = INDICATORS.map(function (i) { return axisLabel(i, recs[i]); });
+    var r = INDICATORS.map(function (i) { return scored(recs[i]) ? recs[i].score : 0; });
+    var text = INDICATORS.map(function (i) { return scored(recs[i]) ? fmt(recs[i].score, 2) : '–'; });
     return {type: 'scatterpolar', r: r.concat(r.slice(0, 1)), theta: theta.concat(theta.slice(0, 1)),
-      fill: fill === false ? 'none' : 'toself', name: name, line: {color: colour}, opacity: 0.85,
-      hovertemplate: '%{theta}: %{r:.2f}<extra>' + name.replace(/[<>&]/g, '') + '</extra>'};
+      text: text.concat(text.slice(0, 1)), fill: fill === false ? 'none' : 'toself', name: name,
+      line: {color: colour}, opacity: 0.85,
+      hovertemplate: '%{theta}: %{text}<extra>' + name.replace(/[<>&]/g, '') + '</extra>'};
   }
   var RADAR_LAYOUT = {polar: {radialaxis: {range: [0, 1], tickvals: [0.25, 0.5, 0.75, 1]}},
     margin: {l: 140, r: 140, t: 40, b: 40}, height: 380, font: {size: 11}, legend: {orientation: 'h'}};
@@ -100,7 +113,7 @@
     var head = document.getElementById('overview-head');
     var body = document.querySelector('#overview-table tbody');
     status(UI.loading);
-    Promise.all([catalogue(), api('/api/v1/assess?' + qs({country: D.country, year: D.year, lang: LANG}))])
+    Promise.all([catalogue(), api('/api/v1/assess?' + qs({country: D.country, year: D.year, lang: LANG})), countries()])
       .then(function (res) {
         var cat = res[0], doc = res[1];
         Object.keys(cat.lists).sort().forEach(function (k) {
@@ -137,7 +150,7 @@
           body.appendChild(tr);
         });
         document.querySelector('h1').appendChild(h('span', {className: 'small',
-          text: ' ' + UI.importer + ' ' + D.country + ' · ' + UI.year + ' ' + year}));
+          text: ' ' + UI.importer + ' ' + countryLabel(D.country) + ' · ' + UI.year + ' ' + year}));
         function filter() {
           var keep = sel.value ? cat.lists[sel.value] : null;
           Array.prototype.forEach.call(body.rows, function (tr) {
@@ -173,9 +186,11 @@
   function pageMineral() {
     var m = D.mineral;
     status(UI.loading);
-    catalogue().then(function () {
+    var year = D.year;
+    Promise.all([catalogue(), countries()]).then(function () {
       return api('/api/v1/assess?' + qs({country: D.country, year: D.year, mineral: m, lang: LANG}));
     }).then(function (doc) {
+      if (doc.records.length) year = doc.records[0].year;
       var recs = byMineral(doc.records)[m] || {};
       plot('radar', [radarTrace(recs, mineralName(m), '#c0392b')],
         Object.assign({}, RADAR_LAYOUT, {title: {text: UI.radar, font: {size: 13}}, showlegend: false}));
@@ -194,10 +209,10 @@
         var div = h('div', {className: 'chart', id: 'shares-' + p[0]});
         shares.appendChild(div);
         todo.push([div, [{type: 'bar', orientation: 'h', x: items.map(function (x) { return 100 * x[1]; }),
-          y: items.map(function (x) { return x[0]; }), marker: {color: '#2c6e9b'},
+          y: items.map(function (x) { return countryName(x[0]); }), marker: {color: '#2c6e9b'},
           hovertemplate: '%{y}: %{x:.1f}%<extra></extra>'}],
           {title: {text: UI[p[1]] + (r.inputs.data_year ? ' (' + UI.data_year + ' ' + r.inputs.data_year + ')' : ''),
-            font: {size: 13}, x: 0.01, xanchor: 'left'}, height: 320, margin: {l: 60, r: 20, t: 64, b: 40},
+            font: {size: 13}, x: 0.01, xanchor: 'left'}, height: 320, margin: {l: 130, r: 20, t: 64, b: 40},
             xaxis: {ticksuffix: '%', rangemode: 'tozero'}}]);
       });
       todo.forEach(function (t) { plot(t[0], t[1], t[2]); });
@@ -210,13 +225,28 @@
           h('td', {text: String((r.inputs && r.inputs.data_year) || '')}), h('td', {className: 'small', text: r.reason || r.rule || ''})));
       });
       status('');
-      return api('/api/v1/minerals/' + encodeURIComponent(m) + '/prices?' + qs({country: D.country, year: D.year}));
+      return api('/api/v1/minerals/' + encodeURIComponent(m) + '/prices?' + qs({country: D.country, year: year}));
     }).then(function (p) {
-      if (!p || !p.points.length) return;
-      plot('price', [{type: 'scatter', mode: 'lines+markers', x: p.points.map(function (q) { return q.year; }),
-        y: p.points.map(function (q) { return q.value; }), name: p.series}],
-        {title: {text: UI.price + ' (' + (p.unit || '') + ')', font: {size: 13}}, height: 320,
-          margin: {l: 60, r: 20, t: 40, b: 40}});
+      if (p && p.points.length) {
+        plot('price', [{type: 'scatter', mode: 'lines+markers', x: p.points.map(function (q) { return q.year; }),
+          y: p.points.map(function (q) { return q.value; }), name: p.series}],
+          {title: {text: UI.price + ' (' + (p.unit || '') + ')', font: {size: 13}}, height: 320,
+            margin: {l: 60, r: 20, t: 40, b: 40}});
+      }
+      return api('/api/v1/minerals/' + encodeURIComponent(m) + '/trend?' + qs({country: D.country, year: year}));
+    }).then(function (t) {
+      // each indicator's score over the years (the report's trend chart); an indicator never scored is left out
+      var by = {};
+      t.records.forEach(function (r) { (by[r.indicator] = by[r.indicator] || []).push(r); });
+      var traces = INDICATORS.filter(function (i) { return (by[i] || []).some(scored); }).map(function (i, k) {
+        return {type: 'scatter', mode: 'lines+markers', name: I18N.short[i], x: by[i].map(function (r) { return r.year; }),
+          y: by[i].map(function (r) { return scored(r) ? r.score : null; }), line: {color: PALETTE[k % PALETTE.length]},
+          hovertemplate: I18N.indicators[i].replace(/[<>&]/g, '') + ' %{x}: %{y:.2f}<extra></extra>'};
+      });
+      if (!traces.length) return;
+      plot('trend', traces, {title: {text: UI.trend, font: {size: 13}}, height: 320,
+        yaxis: {range: [0, 1.02], title: {text: UI.score}}, margin: {l: 60, r: 20, t: 40, b: 40},
+        legend: {orientation: 'h'}});
     }).catch(fail);
   }
 
@@ -232,10 +262,10 @@
   }
   function pageCompare() {
     var sel = document.getElementById('mineral');
-    var countries = D.countries.split(',').map(function (c) { return c.trim(); }).filter(Boolean).slice(0, 8);
+    var importers = D.countries.split(',').map(function (c) { return c.trim(); }).filter(Boolean).slice(0, 8);
     status(UI.loading);
-    fillMinerals(sel).then(function () {
-      return Promise.all(countries.map(function (c) {
+    Promise.all([fillMinerals(sel), countries()]).then(function () {
+      return Promise.all(importers.map(function (c) {
         return api('/api/v1/assess?' + qs({country: c, year: D.year, mineral: D.mineral, lang: LANG}));
       }));
     }).then(function (docs) {
@@ -244,13 +274,13 @@
         var recs = byMineral(doc.records)[D.mineral] || {};
         var year = doc.records.length ? doc.records[0].year : '';
         per.push(recs);
-        traces.push(radarTrace(recs, countries[k] + ' ' + year, PALETTE[k % PALETTE.length], k === 0));
+        traces.push(radarTrace(recs, countryName(importers[k]) + ' ' + year, PALETTE[k % PALETTE.length], k === 0));
       });
       plot('radar', traces, Object.assign({}, RADAR_LAYOUT, {height: 460,
         title: {text: mineralName(D.mineral), font: {size: 14}}}));
       var head = document.getElementById('compare-head');
       head.appendChild(h('th', {text: UI.indicator}));
-      countries.forEach(function (c) { head.appendChild(h('th', {text: c})); });
+      importers.forEach(function (c) { head.appendChild(h('th', {text: countryLabel(c)})); });
       var tb = document.querySelector('#compare-table tbody');
       INDICATORS.forEach(function (i) {
         var tr = h('tr', {}, h('td', {text: I18N.indicators[i]}));
@@ -276,7 +306,8 @@
       (ex.policy.interventions || []).forEach(function (iv, k) {
         var cb = h('input', {type: 'checkbox', value: String(k), id: 'iv-' + k});
         cb.checked = true;
-        box.appendChild(h('label', {'for': 'iv-' + k}, cb, ' ' + (iv.name || iv.type) + ' — ' + iv.type + ', ' + iv.mineral));
+        box.appendChild(h('label', {'for': 'iv-' + k}, cb, ' ' + (iv.name || iv.type) + ' — ' + iv.type + ', ' +
+          mineralName(iv.mineral)));
       });
     }
     catalogue().then(function () { return api('/api/v1/policy/examples'); }).then(function (doc) {
@@ -318,9 +349,9 @@
         (res.interventions || []).forEach(function (e) {
           var mv = Object.keys(e.moved_indicators || {}).map(function (k) {
             var d = e.moved_indicators[k].delta;
-            return (I18N.short[k] || k) + ' ' + (d === null ? 'new' : (d > 0 ? '+' : '') + d.toFixed(3));
+            return (I18N.short[k] || k) + ' ' + (d === null ? UI.new : (d > 0 ? '+' : '') + d.toFixed(3));
           }).join(', ');
-          ul.appendChild(h('li', {}, h('b', {text: e.name}), ' (' + e.type + ', ' + e.mineral + '): ' + UI.moved + ' ' +
+          ul.appendChild(h('li', {}, h('b', {text: e.name}), ' (' + e.type + ', ' + mineralName(e.mineral) + '): ' + UI.moved + ' ' +
             (mv || '-') + '. ' + UI.why + ': ' + (e.why || '')));
         });
         status('');
@@ -351,10 +382,10 @@
       plot('demand-chart', Object.keys(techs).map(function (t) {
         return {type: 'bar', name: t, x: ms.map(mineralName), y: ms.map(function (m) { return techs[t][m] || 0; })};
       }), {barmode: 'stack', title: {text: doc.scenario.title + ' (' + last + ')', font: {size: 13}},
-        yaxis: {type: 'log', title: {text: 't'}}, height: 420, margin: {l: 60, r: 20, t: 40, b: 110}});
+        yaxis: {type: 'log', title: {text: UI.tonnes}}, height: 420, margin: {l: 60, r: 20, t: 40, b: 110}});
       var cols = ['mineral', 'year', 'tonnes', 'domestic_demand_t', 'share_of_domestic', 'world_production_t', 'share_of_world'];
       var head = document.getElementById('outlook-head');
-      cols.forEach(function (c) { head.appendChild(h('th', {text: c})); });
+      cols.forEach(function (c) { head.appendChild(h('th', {text: I18N.fields[c] || c, 'data-field': c})); });
       var tb = document.querySelector('#outlook-table tbody');
       (doc.outlook || []).filter(function (r) { return r.year === last; }).forEach(function (r) {
         var tr = h('tr', {});
@@ -373,7 +404,7 @@
   // -- disruption -------------------------------------------------------------------------------------
   function pageDisruption() {
     var sel = document.getElementById('scenario');
-    catalogue().then(function () { return api('/api/v1/disrupt/scenarios'); }).then(function (doc) {
+    Promise.all([catalogue(), countries()]).then(function () { return api('/api/v1/disrupt/scenarios'); }).then(function (doc) {
       doc.scenarios.forEach(function (s) {
         var o = h('option', {value: s.name, text: s.name + ' — ' + s.title});
         if (s.name === sel.dataset.selected) o.selected = true;
@@ -387,18 +418,19 @@
       api('/api/v1/disrupt', {scenario: sel.value, stock_days: isNaN(sd) ? null : sd}).then(function (r) {
         var dl = document.getElementById('figures');
         while (dl.firstChild) dl.removeChild(dl.firstChild);
-        [['mineral', r.mineral], ['country', r.country], ['stage', r.stage], ['year', r.year], ['days', r.days],
+        [['mineral', mineralName(r.mineral)], ['country', countryLabel(r.country)], ['stage', r.stage], ['year', r.year],
+          ['days', r.days],
           ['annual_imports_t', r.annual_imports_t], ['cut_share', r.cut_share], ['shortfall_t', r.shortfall_t],
           ['covered_days', r.covered_days], ['stock_needed_t', r.stock_needed_t]].forEach(function (p) {
-          dl.appendChild(h('dt', {text: p[0]}));
+          dl.appendChild(h('dt', {text: I18N.fields[p[0]] || p[0], 'data-field': p[0]}));
           dl.appendChild(h('dd', {text: (typeof p[1] === 'number' && p[0] !== 'year') ? Number(p[1]).toLocaleString(undefined,
             {maximumFractionDigits: 2}) : String(p[1] === null ? '-' : p[1])}));
         });
         var c = r.curve;
         plot('curve', Object.keys(c).filter(function (k) { return k !== 'day'; }).map(function (k) {
-          return {type: 'scatter', mode: 'lines', name: k, x: c.day, y: c[k]};
-        }), {title: {text: (r.scenario && r.scenario.title) || r.mineral, font: {size: 13}}, height: 420,
-          xaxis: {title: {text: 'day'}}, yaxis: {title: {text: 't'}}, margin: {l: 70, r: 20, t: 40, b: 50}});
+          return {type: 'scatter', mode: 'lines', name: I18N.curve[k] || k, x: c.day, y: c[k]};
+        }), {title: {text: (r.scenario && r.scenario.title) || mineralName(r.mineral), font: {size: 13}}, height: 420,
+          xaxis: {title: {text: UI.day}}, yaxis: {title: {text: UI.tonnes}}, margin: {l: 70, r: 20, t: 40, b: 50}});
         status('');
       }).catch(fail);
     }
