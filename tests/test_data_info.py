@@ -110,4 +110,4 @@ def test_revisions_between_usgs_editions(info):
 def test_info_table_prints_the_revision_count(info):
     r = CliRunner().invoke(app, ["data", "info"], terminal_width=200)
     assert r.exit_code == 0, r.output
-    assert f"revised by more than 5% between editions: {info['revisions']['count']}" in r.output
+    assert f"revised by more than 5% between editions: {info['revisions']['count']:,}" in r.output

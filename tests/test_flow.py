@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from critmin.cli import app
-from critmin.flow import importer_flow, world_flow
+from critmin.flow import fmt_number, importer_flow, importer_flows, world_flow
 from critmin.supply import SupplyData
 
 MINERALS = ["copper", "nickel", "cobalt", "lithium", "rare_earths", "graphite", "aluminium"]
@@ -141,12 +141,14 @@ def test_cli_json_and_xlsx(tmp_path):
     assert set(doc) >= {"nodes", "links", "balance"}
     out = tmp_path / "flow.xlsx"
     r = CliRunner().invoke(app, ["flow", "--mineral", "cobalt", "--year", "2022", "--format", "xlsx", "--out",
-                                 str(out)])
+                                 str(out), "--lang", "ja"])
     assert r.exit_code == 0, r.output
     import openpyxl
 
     wb = openpyxl.load_workbook(out, read_only=True)
     assert {"nodes", "links", "balance", "stages"} <= set(wb.sheetnames)
+    head = [c.value for c in next(wb["stages"].iter_rows(max_row=1))]
+    assert {"stage", "status", "reason", "reason_ja"} <= set(head)       # ids and English kept, Japanese beside
     r = CliRunner().invoke(app, ["flow", "--mineral", "copper", "--year", "1900"])
     assert r.exit_code == 2 and "error" in r.output
 
@@ -173,3 +175,46 @@ def test_sankey_renders_every_stage(flows, browser, tmp_path):
     assert stages >= {"mine", "concentrate", "smelting", "refined_import", "refined", "refined_export", "use",
                       "scrap", "unknown"}
     browser.assert_clean()
+
+
+def test_many_minerals_in_one_pass_equal_one_at_a_time(sd, flows):
+    many = importer_flows(sd, "JPN", 2022, MINERALS, scores={m: f.scores for m, f in flows.items()})
+    for m, f in flows.items():
+        assert many[m].node_records == f.node_records, m
+        assert many[m].link_records == f.link_records, m
+        assert many[m].balance_records == f.balance_records, m
+        assert many[m].stages == f.stages, m
+
+
+def test_japanese_json_keeps_the_ids_and_adds_every_note_in_japanese(flows):
+    doc = json.loads(json.dumps(flows["copper"].to_json("ja"), ensure_ascii=False, allow_nan=False))
+    assert doc["lang"] == "ja"
+    n = {x["id"]: x for x in doc["nodes"]}
+    assert (n["mine:CHL"]["stage"], n["mine:CHL"]["country"], n["mine:CHL"]["basis"]) == ("mine", "CHL", "contained")
+    assert n["mine:CHL"]["label"] == "鉱山生産: チリ (CHL) 5.33 Mt (24%) · リスクスコア 0.21"      # WMD 5,330,400 t
+    assert n["smelt:JPN"]["label"].startswith("製錬・精製 1.55 Mt")                             # USGS 1,550 kt
+    b = {x["node"]: x for x in doc["balance"]}["smelt:JPN"]
+    assert b["note"].startswith("smelter and refinery feed not recorded")
+    assert b["note_ja"].startswith("保有データに記録されない製錬所・精製所への投入")
+    st = {s["stage"]: s for s in doc["stages"]}
+    assert st["concentrate"]["reason"].startswith("HS 260300 is gross weight")
+    assert st["concentrate"]["reason_ja"].startswith("HS 260300 は総重量で品位のデータがない")
+    assert "総重量 4,329,800 t、金額 13,174,718 kUSD" in st["concentrate"]["reason_ja"]     # BACI, hand figures
+    assert st["scrap"]["reason_ja"].startswith("EU 2023 EoL-RIR（使用済み製品由来のリサイクル投入率） 0.55 × 見掛消費")
+    assert doc["notes"][0].startswith("value_equivalent tonnes use the copper unit value")
+    assert doc["notes_ja"][0].startswith("価値換算（value_equivalent）のトン数は銅の単価")
+    # every sentence a person reads has its Japanese twin; ids and machine fields have none
+    for part in ("nodes", "links", "balance", "stages"):
+        for r in doc[part]:
+            for k in ("note", "reason"):
+                if r.get(k):
+                    assert r.get(f"{k}_ja") and r[f"{k}_ja"] != r[k], (part, r)
+            assert "stage_ja" not in r and "basis_ja" not in r and "id_ja" not in r
+
+
+def test_number_format_equals_the_shared_one():
+    from critmin.i18n import number
+
+    for lang in ("en", "ja"):
+        for x, d in ((0.0, 0), (1234567.891, 1), (-57000.25, 0), (8.8224, 3), (4329800.477, 0), (0.5, 2)):
+            assert fmt_number(x, lang, d) == number(x, lang, d), (lang, x, d)

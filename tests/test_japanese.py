@@ -79,15 +79,7 @@ CASES = [
 ]
 
 #: cases still printing English, by the part that owns them (strict xfail: remove the id when fixed)
-PENDING = {
-    "lists-one": "lists", "selfsufficiency": "policy/demand", "policy-evaluate": "policy/demand",
-    "policy-rank": "policy/demand", "policy-optimise": "policy/demand", "flow": "flow", "flow-world": "flow",
-    "data-info": "stockpile/data", "data-gaps": "stockpile/data", "stockpile-plan": "stockpile/data",
-    "stockpile-plan-stocks": "stockpile/data", "stockpile-events": "stockpile/data",
-    "stockpile-scenarios": "stockpile/data", "disrupt-list": "stockpile/data", "disrupt": "stockpile/data",
-    "disrupt-mc": "stockpile/data", "compare": "methods", "geopolrisk": "methods", "uncertainty": "methods",
-    "company": "methods",
-}
+PENDING: dict[str, str] = {}
 CASES = [pytest.param(*p.values, id=p.id, marks=[_xfail(f"not yet Japanese ({PENDING[p.id]})")])
          if p.id in PENDING else p for p in CASES]
 

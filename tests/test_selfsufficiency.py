@@ -167,3 +167,23 @@ def test_cli_json_contract(tmp_path):
     bad = _write(tmp_path, "copper,equity_mine,A,2023,400,0.3,,lots,,,,,\n")
     r = CliRunner().invoke(app, ["selfsufficiency", "--input", str(bad)])
     assert r.exit_code == 2 and "imports_t" in r.output
+
+
+def test_cli_takes_the_file_as_argument_and_speaks_japanese(tmp_path):
+    from typer.testing import CliRunner
+
+    from critmin.cli import app
+
+    a = CliRunner().invoke(app, ["selfsufficiency", str(EXAMPLE), "--format", "json"])
+    b = CliRunner().invoke(app, ["selfsufficiency", "--input", str(EXAMPLE), "--format", "json"])
+    assert a.exit_code == 0 and a.stdout == b.stdout
+    other = ss.write_template(tmp_path / "b.csv")
+    r = CliRunner().invoke(app, ["selfsufficiency", str(EXAMPLE), "--input", str(other)])
+    assert r.exit_code == 2 and "not both" in r.output
+    r = CliRunner().invoke(app, ["selfsufficiency", str(EXAMPLE), "--lang", "ja"])
+    assert r.exit_code == 0, r.output
+    # copper: (210,000 + 0 + 95,000 + 5,000 + 40,000) / 1,000,000 = 35.0 %; nickel ④ and ⑤ have no row
+    assert "自給率（権益ベース）" in r.stdout and "35.0" in r.stdout and "1,000,000" in r.stdout
+    assert "ニッケル: ④ 製錬残渣: 行なし、0 として計上" in r.stdout
+    notes = ss.compute(ss.read_template(EXAMPLE), lang="ja").set_index("mineral").at["copper", "notes"]
+    assert "重複排除: 上流の項目で計上済みの金属は再計上していない" in notes

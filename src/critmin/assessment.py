@@ -19,13 +19,53 @@ import pandas as pd
 from . import catalogue
 from .diagnosis import INDICATORS, diagnose
 from .errors import DataValidationError, UnknownNameError, did_you_mean
+from .i18n import N_
 from .indicators import concentration, import_stability, normalise
+from .reasons import template as _t
 
 from .method import Method
 from .supply import (SupplyData, asof, check_years, latest_year, pick_source, sources_of,  # noqa: F401
                      stage_codes)
 
 STAGE_OF = {"import_concentrate": "concentrate", "import_refined": "refined"}
+
+# -- the English texts of reasons and rules (translated where shown: critmin.reasons.translate) -----
+R_NO_RESERVES = _t(N_("no reserves data by country within {lag} years before the assessment year"))
+R_NO_PRODUCTION = _t(N_("no mine production data by country within {lag} years before the assessment year"))
+R_GROUP_PRODUCTION = _t(N_("production is reported for the element group, not per element: see {group}"))
+R_GROUP_RESERVES = _t(N_("reserves are reported for the element group, not per element: see {group}"))
+R_BYPRODUCT_RESERVES = _t(N_("{mineral} is a by-product: reserves are those of its host ores and are not "
+                             "reported for it by country"))
+R_NO_IMPORTS = _t(N_("no recorded {stage} imports ({codes}) by {country} within {lag} years"))
+R_NO_PRICE = _t(N_("no price or unit-value series with enough years in the {window}-year window"))
+R_NO_SECONDARY = _t(N_("no secondary-supply figure or recycling rate"))
+RULE_HHI = _t(N_("HHI of country shares"))
+RULE_RESIDUAL = _t(N_("'Other countries' rule: {rule}"))
+RULE_POOLED = _t(N_("{window}-year pooled"))
+RULE_REFINED_FIRST = _t(N_("refined production (no mine production by country: the first stage produced)"))
+RULE_IMPORT = _t(N_("{variant} over {stage}-stage HS codes only"))
+RULE_SHARES = _t(N_("shares of {weigh}"))
+RULE_GOVERNANCE = _t(N_("governance {governance} g=clip((2.5-WGI)/5)"))
+RULE_MISSING_G = _t(N_("missing g: {missing}"))
+RULE_DOMESTIC = _t(N_("domestic production: {domestic}"))
+RULE_SHARED = _t(N_("shared HS code(s) {shared}: the whole code's flows are counted"))
+RULE_SHARED_CODE = _t(N_("{hs} (also {minerals})"))
+RULE_PRICE = _t(N_("{measure} over {window} years (nominal annual prices; trade unit values screened for "
+                   "unit errors)"))
+RULE_SECONDARY = _t(N_("1 - min(1, secondary/demand); proxy: {basis}"))
+RULE_SECONDARY_NONE = _t(N_("1 - min(1, secondary/demand); proxy: none"))
+# the texts of critmin.catalogue.stage_reason (besides its STAGE_GAPS, translated whole)
+for _m in (N_("HS {codes} not in the trade data held (the shipped BACI HS92 extract lacks it): `critmin data "
+              "import baci FILE` with it fills this"),
+           N_("HS {codes} not in the trade data held (the shipped BACI HS92 extract lacks them): `critmin data "
+              "import baci FILE` with them fills this"),
+           N_("rare-earth elements are mined together and traded as mixed ores, compounds and metals "
+              "(2805.30, 2846) with no code per element: see {group}"),
+           N_("platinum-group elements are mined together; their ores are inside the shared 2616.90 "
+              "(with gold): see {group}"),
+           N_("an industrial mineral traded as mined or processed mineral: it has no refined (metal) stage"),
+           N_("no HS code for the {stage} stage of {mineral} in the catalogue")):
+    _t(_m)
 
 #: deprecated private names (the supply layer holds them now)
 _pick_source, _asof, _src = pick_source, asof, sources_of
@@ -104,32 +144,30 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
     group = catalogue.minerals()["group"].to_dict()
     byproduct = {m for m in minerals if "by-product" in (catalogue.STAGE_GAPS.get((m, "concentrate")) or "")}
     elements = {m for m in minerals if group.get(m) in ("ree_element", "pgm_element")}
-    base = ("HHI of country shares; 'Other countries' rule: " + method.residual_rule
-            + (f"; {method.window}-year pooled" if method.window > 1 else ""))
-    for ind, which, what in (("reserve_concentration", "reserves", "reserves"),
-                             ("production_concentration", "production", "mine production")):
+    base = "; ".join([RULE_HHI, RULE_RESIDUAL.format(rule=method.residual_rule)]
+                     + ([RULE_POOLED.format(window=method.window)] if method.window > 1 else []))
+    for ind, which, what in (("reserve_concentration", "reserves", R_NO_RESERVES),
+                             ("production_concentration", "production", R_NO_PRODUCTION)):
         # reserves are a slow-moving stock published once a year: two more years of look-back
         lag = method.max_lag if ind != "reserve_concentration" else method.max_lag + 2
         table = sd.hhi(which, window=1 if which == "reserves" else None, span=(min(years) - lag, max(years)))
         hit = asof(ym, table.drop(columns=["rule"], errors="ignore"), ["mineral"], lag)
         hit = hit.assign(value=hit["hhi"], rule=base)
-        reason = {m: f"no {what} data by country within {lag} years before the assessment year" for m in minerals}
+        reason = {m: what.format(lag=lag) for m in minerals}
         na = set()
         if which == "production":
             refined = sd.refined_first
-            hit["rule"] = np.where(hit["mineral"].isin(refined), base + "; refined production (no mine "
-                                   "production by country: the first stage produced)", base)
+            hit["rule"] = np.where(hit["mineral"].isin(refined), base + "; " + RULE_REFINED_FIRST, base)
             for m in elements:
-                reason[m] = ("production is reported for the element group, not per element: see "
-                             + ("rare_earths" if group[m] == "ree_element" else "platinum_group_metals"))
+                reason[m] = R_GROUP_PRODUCTION.format(
+                    group="rare_earths" if group[m] == "ree_element" else "platinum_group_metals")
             na = elements
         else:
             for m in elements:
-                reason[m] = ("reserves are reported for the element group, not per element: see "
-                             + ("rare_earths" if group[m] == "ree_element" else "platinum_group_metals"))
+                reason[m] = R_GROUP_RESERVES.format(
+                    group="rare_earths" if group[m] == "ree_element" else "platinum_group_metals")
             for m in byproduct:
-                reason[m] = (f"{m} is a by-product: reserves are those of its host ores and are not reported "
-                             "for it by country")
+                reason[m] = R_BYPRODUCT_RESERVES.format(mineral=m)
             na = elements | byproduct
         grid.place(cols, ind, grid.pos_ym(hit), hit, reason=reason, rule=base, not_applicable=na)
 
@@ -142,32 +180,37 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
         s = s[s["country"].isin(countries) & s["mineral"].isin(minerals)]
         hit = grid.asof_cym(s, method.max_lag)
         pos = grid.pos_cym(hit)
-        why = {}
+        why, per_c = {}, {}
         for m in minerals:
             gap = catalogue.stage_reason(m, stage, held)
             codes = stage_codes(m, stage)
-            why[m] = ((gap, "") if gap else
-                      (f"no recorded {stage} imports ({', '.join(codes)}) by ", f" within {method.max_lag} years"))
+            if gap:
+                why[m] = gap
+            else:       # the importer's code goes where the NUL is
+                head, tail = R_NO_IMPORTS.format(stage=stage, codes=", ".join(codes), country="\0",
+                                                 lag=method.max_lag).split("\0")
+                why[m] = per_c[m] = (head, tail)
         # a code shared by several minerals (e.g. 261690 gold and PGM ores) counts the whole code's flows
         h = hc[(hc["stage"] == stage) & (hc["shared"].fillna("") != "")]
-        shared = {m: "; shared HS code(s) " + ", ".join(f"{r.hs} (also {r.shared.replace(';', ', ')})"
-                                                        for r in gg.itertuples())
-                     + ": the whole code's flows are counted"
+        shared = {m: "; " + RULE_SHARED.format(shared=", ".join(
+                      RULE_SHARED_CODE.format(hs=r.hs, minerals=r.shared.replace(";", ", ")) for r in gg.itertuples()))
                   for m, gg in h.groupby("mineral") if set(gg["hs"]) & set(stage_codes(m, stage))}
-        weigh = {"contained": "contained tonnes", "value": "import value (USD)", "": "contained tonnes, else value"}
+        weigh = {"contained": N_("contained tonnes"), "value": N_("import value (USD)"),
+                 "": N_("contained tonnes, else value")}
 
         def rule_of(m, b, stage=stage, shared=shared, weigh=weigh):
-            return (f"{method.import_variant} over {stage}-stage HS codes only; shares of {weigh[b]}; "
-                    f"governance {method.governance} g=clip((2.5-WGI)/5); missing g: "
-                    f"{method.missing_governance}; domestic production: {method.domestic}" + shared.get(m, ""))
+            return "; ".join([RULE_IMPORT.format(variant=method.import_variant, stage=stage),
+                              RULE_SHARES.format(weigh=weigh[b]),
+                              RULE_GOVERNANCE.format(governance=method.governance),
+                              RULE_MISSING_G.format(missing=method.missing_governance),
+                              RULE_DOMESTIC.format(domestic=method.domestic)]) + shared.get(m, "")
 
         ts = ts_all[ts_all["stage"] == stage].set_index("mineral")["sources"]
         hit = hit.assign(basis=hit["q_basis"], sources=hit["mineral"].map(ts).fillna(""))
         hit["rule"] = grid.shared_strings(hit[["mineral", "q_basis"]].fillna({"q_basis": ""}), rule_of)
         base_rule = {m: rule_of(m, "") for m in minerals}
         # missing: the reason per (mineral, country), the rule with the stage's default weighting
-        reason = {m: why[m][0] for m in minerals}
-        per_c = {m: why[m] for m in minerals if why[m][0].startswith("no recorded")}
+        reason = {m: why[m] if m not in per_c else why[m][0] for m in minerals}
         grid.place(cols, ind, pos, hit, reason=reason, rule=base_rule,
                    sources={m: ts.get(m, "") for m in minerals}, reason_by_country=per_c,
                    not_applicable={m for m in minerals if not catalogue.codes(m, stage)})
@@ -176,20 +219,17 @@ def compute(store=None, *, countries: Iterable[str] | None = ("JPN",), years: It
     vol = sd.volatility(years)
     vol = vol[vol["mineral"].isin(minerals)].rename(columns={"last_year": "data_year"})
     grid.place(cols, "price_volatility", grid.pos_ym(vol), vol,
-               reason=(f"no price or unit-value series with enough years in the "
-                       f"{method.volatility_window}-year window"),
-               rule=(f"{method.volatility} over {method.volatility_window} years (nominal annual prices; "
-                     "trade unit values screened for unit errors)"))
+               reason=R_NO_PRICE.format(window=method.volatility_window),
+               rule=RULE_PRICE.format(measure=method.volatility, window=method.volatility_window))
 
     # -- 6: secondary supply ----------------------------------------------------------------------
     sec = sd.secondary.rename(columns={"value": "rate"})
     sec = sec[sec["mineral"].isin(minerals) & sec["risk"].notna()]
-    sec = sec.assign(value=sec["risk"], rule="1 - min(1, secondary/demand); proxy: " + sec["basis"],
+    sec = sec.assign(value=sec["risk"], rule=[RULE_SECONDARY.format(basis=b) for b in sec["basis"]],
                      sources=sec["source"] + ":" + sec["edition"])
     secy = ym.merge(sec, on="mineral")
     grid.place(cols, "secondary_supply", grid.pos_ym(secy), secy,
-               reason="no secondary-supply figure or recycling rate",
-               rule="1 - min(1, secondary/demand); proxy: none")
+               reason=R_NO_SECONDARY, rule=RULE_SECONDARY_NONE)
 
     recs = grid.frame(cols, keep)
     recs["score"] = score_records(recs, method)
@@ -448,6 +488,12 @@ class Assessment:
             self._diagnosis = diagnose(self.records, thresholds=self.method.thresholds, lang=self.lang)
         return self._diagnosis
 
+    def diagnosis_in(self, lang: str) -> list:
+        """:attr:`diagnosis` with the text in ``lang`` (the same problems and tools)."""
+        if lang == self.lang:
+            return self.diagnosis
+        return diagnose(self.records, thresholds=self.method.thresholds, lang=lang)
+
     def __len__(self) -> int:
         return len(self.records)
 
@@ -474,8 +520,16 @@ class Assessment:
         """Minerals ordered: those with ≥ 4 of 6 indicators scored first, then by mean score."""
         return rank_minerals(self.wide())
 
-    def to_json(self) -> dict:
-        """The ``critmin assess --format json`` document (non-finite numbers as null)."""
+    def to_json(self, lang: str | None = None) -> dict:
+        """The ``critmin assess --format json`` document (non-finite numbers as null).
+
+        ``reason`` and ``rule`` stay in English (the fields programs read); in another ``lang``
+        (default: the assessment's) each record also has ``reason_text`` and ``rule_text`` in
+        that language, and each mineral's ``diagnosis`` is in it. Every mineral has its
+        ``mineral_name`` in ``lang``."""
+        from .reasons import translate
+
+        lang = lang or self.lang
         r = self.records
         rows = [{"country": c, "year": int(y), "mineral": m, "indicator": i, "value": _fin(float(v)),
                  "score": _fin(float(sc)), "status": st, "reason": rs or None, "rule": ru,
@@ -484,9 +538,14 @@ class Assessment:
                     r["country"], r["year"], r["mineral"], r["indicator"], r["value"], r["score"], r["status"],
                     r["reason"], r["rule"], r["inputs"] if "inputs" in r else [None] * len(r),
                     r["sources"] if "sources" in r else [None] * len(r))]
-        minerals = [{"mineral": d["mineral"], "country": d["country"], "year": d["year"],
+        if lang != "en":
+            for row in rows:
+                row["reason_text"] = translate(row["reason"], lang) if row["reason"] else None
+                row["rule_text"] = translate(row["rule"], lang) if row["rule"] else None
+        minerals = [{"mineral": d["mineral"], "mineral_name": catalogue.name(d["mineral"], lang),
+                     "country": d["country"], "year": d["year"],
                      "diagnosis": d["diagnosis"], "tools": d["tools"], "problems": d["problems"]}
-                    for d in self.diagnosis]
+                    for d in self.diagnosis_in(lang)]
         return {"records": rows, "minerals": minerals, "method": self.method.as_dict()}
 
 

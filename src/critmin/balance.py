@@ -57,6 +57,8 @@ import pandas as pd
 
 from . import catalogue
 from .errors import DataValidationError
+from .i18n import N_
+from .reasons import template as _tpl
 
 WINDOW = 5
 PRODUCTION_LAG = 3
@@ -237,13 +239,51 @@ def check_consumption(df: pd.DataFrame) -> pd.DataFrame:
     return d
 
 
+# -- the English texts of reasons and bases (translated where shown: critmin.reasons.translate) ---
+B_USER = _tpl(N_("user-supplied consumption"))
+B_AS_SUPPLIED = _tpl(N_("as supplied"))
+B_AS_REPORTED_USGS = _tpl(N_("as reported by USGS"))
+B_AS_REPORTED = _tpl(N_("as reported"))
+B_CONTAINED = _tpl(N_("contained element"))
+B_GROSS = _tpl(N_("gross weight"))
+B_MIXED = _tpl(N_("mixed: contained element and gross weight"))
+B_STAND_IN = _tpl(N_("no {stage}-stage trade of {country} in the window (HS {codes}): the {used_stage} stage "
+                     "stands in"))
+B_STAND_IN_GAP = _tpl(N_("no {stage}-stage trade of {country} in the window (HS {codes}: {gap}): the "
+                         "{used_stage} stage stands in"))
+B_PRODUCTION_LEFT = _tpl(N_("mine production ({tonnes} contained, {year}) not added to gross-weight ore trade"))
+B_EXPORTS_LEFT_OUT = _tpl(N_(
+    "exports exceed imports + production at the {stage} stage in {years}: exports of product made from feed "
+    "these HS codes do not record (processing or re-export trade), or a year without a production figure; "
+    "such a year's balance is no consumption figure and is left out of the mean"))
+B_EXPORTS_IMPORTS = _tpl(N_(
+    "exports exceed imports + production at the {stage} stage in {years}: exports of product made from feed "
+    "these HS codes do not record (processing or re-export trade), or a year without a production figure; "
+    "such a year's balance is no consumption figure (mean balance {balance}: exports {exports}/yr, imports "
+    "{imports}, production {production})"))
+B_MEAN_IMPORTS = _tpl(N_("standard consumption = the stage's mean imports (the intake a supply stop would cut)"))
+B_NOTHING = _tpl(N_("no imports at this stage: nothing to cover (0)"))
+B_IMPUTED = _tpl(N_("{tonnes}/yr of the trade counted is value-only flows (quantity imputed from unit values)"))
+B_SHARED = _tpl(N_("shared multi-metal HS code {codes}: the flows are of the whole code"))
+B_NESTED = _tpl(N_("HS {inner} lies inside HS {outer}: counted once"))
+B_NO_CODE = _tpl(N_("no refined, concentrate or chemical HS code for this mineral in the catalogue"))
+B_NO_TRADE = _tpl(N_("no {stage}-stage trade ({codes}) of {country} in {first}–{last}"))
+B_NO_TRADE_GAP = _tpl(N_("no {stage}-stage trade ({codes}) of {country} in {first}–{last} ({gap})"))
+B_OWN_CODE = _tpl(N_("the shared code(s) among {codes} are not counted for {mineral} because it has its own "
+                     "code"))
+B_OWN_CODE_GAP = _tpl(N_("the shared code(s) among {codes} are not counted for {mineral} because it has its own "
+                         "code ({gap})"))
+B_YEARS = _tpl(N_("{n} of {window} years counted (the others without trade data)"))
+B_YEARS_LEFT = _tpl(N_("{n} of {window} years counted (the others without trade data or left out above)"))
+
+
 def _unit_basis(bases: set[str]) -> str:
     bases = {"contained" if b == "content" else b for b in bases if b}
     if bases == {"contained"}:
-        return "contained element"
+        return B_CONTAINED
     if bases == {"gross"}:
-        return "gross weight"
-    return "mixed: contained element and gross weight"
+        return B_GROSS
+    return B_MIXED
 
 
 def _t(x: float) -> str:
@@ -286,8 +326,7 @@ def standard_consumption(country: str = "JPN", year: int | None = None, minerals
         for m, g in c.groupby("mineral"):
             recs[m].update(standard_consumption_t=float(g["consumption_t"].mean()), basis="user",
                            years=sorted(int(y) for y in g["year"]), n_years=len(g),
-                           sources="user-supplied consumption", unit_basis="as supplied",
-                           stage="as reported")
+                           sources=B_USER, unit_basis=B_AS_SUPPLIED, stage=B_AS_REPORTED)
             done.add(m)
     # 2. USGS salient statistics for the United States
     if country == "USA":
@@ -295,8 +334,8 @@ def standard_consumption(country: str = "JPN", year: int | None = None, minerals
         for m, g in s.groupby("mineral"):
             recs[m].update(standard_consumption_t=float(g["consumption_t"].mean()), basis="usgs_salient",
                            years=sorted(int(y) for y in g["year"]), n_years=len(g),
-                           sources="; ".join(sorted(set(g["source"]))), unit_basis="as reported by USGS",
-                           stage="as reported")
+                           sources="; ".join(sorted(set(g["source"]))), unit_basis=B_AS_REPORTED_USGS,
+                           stage=B_AS_REPORTED)
             done.add(m)
     # 3. apparent consumption from trade + production, at the first stage with data
     rest = [m for m in mins if m not in done and stage[m]]
@@ -314,9 +353,9 @@ def standard_consumption(country: str = "JPN", year: int | None = None, minerals
                 from .supply import stage_codes
 
                 gap = catalogue.STAGE_GAPS.get((m, first), "")
-                notes[m].append(f"no {first}-stage trade of {country} in the window (HS "
-                                f"{', '.join(stage_codes(m, first))}{': ' + gap if gap else ''}): "
-                                f"the {stage[m]} stage stands in")
+                notes[m].append((B_STAND_IN_GAP if gap else B_STAND_IN).format(
+                    stage=first, country=country, codes=", ".join(stage_codes(m, first)), gap=gap,
+                    used_stage=stage[m]))
         fl = fl[fl["stage"] == fl["mineral"].map(stage)]
         dom = sd.domestic([country])
         dom = dom[dom["mineral"].isin(rest)]
@@ -329,8 +368,8 @@ def standard_consumption(country: str = "JPN", year: int | None = None, minerals
             if stage[m] == "concentrate" and tb == {"gross"}:
                 left = d[(d["p_basis"] != "gross") & d["year"].between(years[0] - PRODUCTION_LAG, years[-1])]
                 if len(left) and left["p"].max() > 0:
-                    notes[m].append(f"mine production ({_t(float(left['p'].iloc[-1]))} contained, "
-                                    f"{int(left['year'].iloc[-1])}) not added to gross-weight ore trade")
+                    notes[m].append(B_PRODUCTION_LEFT.format(tonnes=_t(float(left["p"].iloc[-1])),
+                                                             year=int(left["year"].iloc[-1])))
                 d = d[d["p_basis"] == "gross"]
             prod.append(d.rename(columns={"p": "production_t", "p_basis": "basis"})[
                 ["mineral", "year", "production_t", "basis", "source"]])
@@ -359,26 +398,20 @@ def standard_consumption(country: str = "JPN", year: int | None = None, minerals
             imp_t, exp_t, prod_t = (float(gg[c].mean()) for c in ("imports_t", "exports_t", "production_t"))
             bal = float(gg["consumption_t"].mean())
             if bad:
-                why = (f"exports exceed imports + production at the {stage[m]} stage in "
-                       f"{', '.join(map(str, bad))}: exports of product made from feed these HS codes do not "
-                       f"record (processing or re-export trade), or a year without a production figure; "
-                       f"such a year's balance is no consumption figure")
+                years_bad = ", ".join(map(str, bad))
                 if basis == "apparent":
-                    notes[m].insert(0, why + " and is left out of the mean")
+                    notes[m].insert(0, B_EXPORTS_LEFT_OUT.format(stage=stage[m], years=years_bad))
                 else:
-                    notes[m].insert(0, why + f" (mean balance {_t(bal)}: exports {_t(exp_t)}/yr, imports "
-                                    f"{_t(imp_t)}, production {_t(prod_t)}); "
-                                    + ("standard consumption = the stage's mean imports (the intake a supply "
-                                       "stop would cut)" if imp_t > 0 else
-                                       "no imports at this stage: nothing to cover (0)"))
+                    notes[m].insert(0, B_EXPORTS_IMPORTS.format(
+                        stage=stage[m], years=years_bad, balance=_t(bal), exports=_t(exp_t), imports=_t(imp_t),
+                        production=_t(prod_t)) + "; " + (B_MEAN_IMPORTS if imp_t > 0 else B_NOTHING))
             imputed = float(gg["imputed_t"].mean())
             if imputed > 0.01 * (imp_t + exp_t):
-                notes[m].append(f"{_t(imputed)}/yr of the trade counted is value-only flows (quantity "
-                                "imputed from unit values)")
+                notes[m].append(B_IMPUTED.format(tonnes=_t(imputed)))
             if m in shared.index:
-                notes[m].append(f"shared multi-metal HS code {', '.join(shared[m])}: the flows are of the whole code")
+                notes[m].append(B_SHARED.format(codes=", ".join(shared[m])))
             if m in nested:
-                notes[m].append("; ".join(f"HS {i} lies inside HS {o}: counted once" for i, o in NESTED_CODES.items()
+                notes[m].append("; ".join(B_NESTED.format(inner=i, outer=o) for i, o in NESTED_CODES.items()
                                           if o in set(fl.loc[fl["mineral"] == m, "hs"])))
             recs[m].update(standard_consumption_t=sc, basis=basis,
                            years=sorted(int(y) for y in gg["year"]), n_years=int(len(gg)),
@@ -392,22 +425,22 @@ def standard_consumption(country: str = "JPN", year: int | None = None, minerals
             r["standard_consumption_t"] = np.nan
             r["basis"] = "none"
             if not stage[m]:
-                r["reason"] = "no refined, concentrate or chemical HS code for this mineral in the catalogue"
+                r["reason"] = B_NO_CODE
             else:
                 from .supply import stage_codes
 
                 codes = ", ".join(stage_codes(m, stage[m]))
                 allc = ", ".join(h.loc[(h["mineral"] == m) & (h["stage"] == stage[m]), "hs"])
-                r["reason"] = f"no {stage[m]}-stage trade ({codes}) of {country} in {years[0]}–{years[-1]}"
-                if allc != codes:
-                    r["reason"] += (f"; the shared code(s) among {allc} are not counted for {m} because it has "
-                                    "its own code")
                 gap = catalogue.STAGE_GAPS.get((m, stage[m]), "")
-                if gap:
-                    r["reason"] += f" ({gap})"
+                own = allc != codes
+                r["reason"] = (B_NO_TRADE_GAP if gap and not own else B_NO_TRADE).format(
+                    stage=stage[m], codes=codes, country=country, first=years[0], last=years[-1], gap=gap)
+                if own:
+                    r["reason"] += "; " + (B_OWN_CODE_GAP if gap else B_OWN_CODE).format(
+                        codes=allc, mineral=m, gap=gap)
         elif r["basis"] in ("apparent", "imports") and r["n_years"] < window:
-            notes[m].append(f"{r['n_years']} of {window} years counted (the others without trade data"
-                            + (" or left out above)" if r["basis"] == "apparent" else ")"))
+            notes[m].append((B_YEARS_LEFT if r["basis"] == "apparent" else B_YEARS).format(
+                n=r["n_years"], window=window))
         r["reason"] = "; ".join(x for x in [r["reason"], *notes[m]] if x)
     out = pd.DataFrame([recs[m] for m in mins])
     out["years"] = out["years"].map(lambda v: v if isinstance(v, list) else []) if "years" in out else [[]] * len(out)

@@ -29,6 +29,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .i18n import N_
+from .langmaps import ByLang
+
 INDICATORS = ("reserve_concentration", "production_concentration", "import_concentrate",
               "import_refined", "price_volatility", "secondary_supply")
 
@@ -61,52 +64,38 @@ DEMAND_GROWTH: dict[str, tuple[str, ...]] = {
     "graphite": ("Li-ion battery",),
 }
 
-TEXT = {
-    "en": {
-        "reserve_concentration": "reserves concentrated in few countries",
-        "production_concentration": "mine production concentrated in few countries",
-        "import_concentrate": "concentrate imports concentrated in high-risk countries",
-        "import_refined": "refined-product imports concentrated in high-risk countries",
-        "price_volatility": "high price volatility",
-        "secondary_supply": "little secondary supply (end-of-life products not recycled)",
-        "demand": "demand grows with decarbonisation ({techs})",
-        "upstream_development": "upstream development support (diversify sources)",
-        "smelter_support_stockpile": "smelter/refinery support and stockpiling",
-        "substitution": "substitute materials and reduced use",
-        "recycling": "recycling support",
-        "none": "no indicator reaches its threshold",
-        "missing": "not assessed: {inds}",
-    },
-    "ja": {
-        "reserve_concentration": "埋蔵が特定国に偏在",
-        "production_concentration": "生産が特定国に集中",
-        "import_concentrate": "精鉱の輸入先が高リスク国に集中",
-        "import_refined": "製錬品の輸入先が高リスク国に集中",
-        "price_volatility": "価格変動が大きい",
-        "secondary_supply": "スクラップ等の再生が少ない",
-        "demand": "脱炭素技術で需要増（{techs}）",
-        "upstream_development": "上流開発支援（供給源の多角化）",
-        "smelter_support_stockpile": "製錬所支援・備蓄",
-        "substitution": "代替材等の開発・使用量削減",
-        "recycling": "リサイクル支援",
-        "none": "閾値を超える指標なし",
-        "missing": "評価不能: {inds}",
-    },
-}
+#: the diagnosis sentences (English; the translations are in the catalogue, diagnosis.po)
+TEXT = ByLang({
+    "reserve_concentration": N_("reserves concentrated in few countries"),
+    "production_concentration": N_("mine production concentrated in few countries"),
+    "import_concentrate": N_("concentrate imports concentrated in high-risk countries"),
+    "import_refined": N_("refined-product imports concentrated in high-risk countries"),
+    "price_volatility": N_("high price volatility"),
+    "secondary_supply": N_("little secondary supply (end-of-life products not recycled)"),
+    "demand": N_("demand grows with decarbonisation ({techs})"),
+    "upstream_development": N_("upstream development support (diversify sources)"),
+    "smelter_support_stockpile": N_("smelter/refinery support and stockpiling"),
+    "substitution": N_("substitute materials and reduced use"),
+    "recycling": N_("recycling support"),
+    "none": N_("no indicator reaches its threshold"),
+    "missing": N_("not assessed: {inds}"),
+})
 
 #: indicator and technology names in the diagnosis text
-NAMES = {
-    "en": {"reserve_concentration": "reserve concentration", "production_concentration": "production concentration",
-           "import_concentrate": "concentrate imports", "import_refined": "refined imports",
-           "price_volatility": "price volatility", "secondary_supply": "secondary supply"},
-    "ja": {"reserve_concentration": "国別埋蔵寡占度", "production_concentration": "国別生産寡占度",
-           "import_concentrate": "輸入安定性（精鉱）", "import_refined": "輸入安定性（製錬品）",
-           "price_volatility": "価格変動幅", "secondary_supply": "スクラップ等再生",
-           "EV": "電気自動車", "wind": "風力", "solar PV": "太陽光", "Li-ion battery": "リチウムイオン電池",
-           "storage": "蓄電", "all-solid-state battery": "全固体電池", "fuel cell": "燃料電池",
-           "magnets (EV motors, wind)": "磁石（EVモーター・風力）", "magnets": "磁石", "geothermal": "地熱",
-           "hydrogen tanks": "水素タンク"},
-}
+NAMES = ByLang({
+    "reserve_concentration": N_("reserve concentration"),
+    "production_concentration": N_("production concentration"),
+    "import_concentrate": N_("concentrate imports"), "import_refined": N_("refined imports"),
+    "price_volatility": N_("price volatility"), "secondary_supply": N_("secondary supply"),
+    "demand_growth": N_("demand growth"),
+    "EV": N_("EV"), "wind": N_("wind"), "solar PV": N_("solar PV"), "Li-ion battery": N_("Li-ion battery"),
+    "storage": N_("storage"), "all-solid-state battery": N_("all-solid-state battery"),
+    "fuel cell": N_("fuel cell"), "magnets (EV motors, wind)": N_("magnets (EV motors, wind)"),
+    "magnets": N_("magnets"), "geothermal": N_("geothermal"), "hydrogen tanks": N_("hydrogen tanks"),
+})
+
+#: list separators of the diagnosis text
+_SEP = {"ja": ("；", "、")}
 
 
 def diagnose(records: pd.DataFrame, *, thresholds: dict[str, float] | None = None,
@@ -117,7 +106,7 @@ def diagnose(records: pd.DataFrame, *, thresholds: dict[str, float] | None = Non
     "tool_reasons"}``; ``tools`` are ids in the order of :data:`TOOL_ORDER`.
     """
     th = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
-    txt = {**TEXT["ja" if lang == "ja" else "en"], "_names": NAMES["ja" if lang == "ja" else "en"]}
+    txt = {**TEXT[lang], "_names": NAMES[lang], "_sep": _SEP.get(lang, ("; ", ", "))}
     if records.empty:
         return []
     gid = records.groupby(["country", "year", "mineral"], sort=False, observed=True).ngroup().to_numpy()
@@ -153,16 +142,13 @@ def _one(mineral: str, problems: list[str], missing: list[str], txt: dict) -> tu
         for tool in ("upstream_development", "recycling"):
             reasons.setdefault(tool, []).append("demand_growth")
     tools = [t for t in TOOL_ORDER if t in reasons]
+    nm, (sep, comma) = txt["_names"], txt["_sep"]
     parts = [txt[p] for p in problems]
     if mineral in DEMAND_GROWTH:
-        nm = txt.get("_names", {})
-        parts.append(txt["demand"].format(techs=("、" if nm is NAMES["ja"] else ", ").join(
-            nm.get(t, t) for t in DEMAND_GROWTH[mineral])))
-    ja = txt.get("_names") is NAMES["ja"]
-    text = (("；" if ja else "; ").join(parts) if parts else txt["none"])
+        parts.append(txt["demand"].format(techs=comma.join(nm.get(t, t) for t in DEMAND_GROWTH[mineral])))
+    text = sep.join(parts) if parts else txt["none"]
     if tools:
-        text += " → " + ("、" if ja else ", ").join(txt[t] for t in tools)
+        text += " → " + comma.join(txt[t] for t in tools)
     if missing:
-        nm = txt.get("_names", {})
-        text += " (" + txt["missing"].format(inds=", ".join(nm.get(i, i) for i in missing)) + ")"
+        text += " (" + txt["missing"].format(inds=comma.join(nm.get(i, i) for i in missing)) + ")"
     return (text, problems + (["demand_growth"] if mineral in DEMAND_GROWTH else []), tools, reasons)

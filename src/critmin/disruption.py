@@ -44,7 +44,6 @@ durations the expected loss has the closed form ``Σ_j cut M_j E[min(365, N_j D)
 from __future__ import annotations
 
 import datetime as dt
-import html
 import math
 from importlib import resources
 from pathlib import Path
@@ -56,6 +55,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from . import catalogue
 from .errors import DataValidationError, UnknownNameError, did_you_mean
+from .i18n import N_
 from .limits import (MAX_CUTS, MAX_DAYS, MAX_LIST, MAX_NAME, MAX_SIM_YEARS, MAX_TEXT, MIN_DURATION_DAYS, YEARS,
                      check_file_size, check_tree, short)
 
@@ -64,6 +64,12 @@ STAGE_ORDER = ("refined", "concentrate", "intermediate", "chemical")
 #: Event types that count as past export restrictions in the Monte Carlo rate.
 RESTRICTIVE = ("export_quota", "export_ban", "export_tax", "export_control", "export_suspension")
 EVENT_TYPES = RESTRICTIVE + ("royalty", "ownership", "licensing", "policy", "lifted", "proposal")
+#: The event types as people read them (translated where shown).
+EVENT_TYPE_LABELS = {"export_quota": N_("export quota"), "export_ban": N_("export ban"),
+                     "export_tax": N_("export tax"), "export_control": N_("export control"),
+                     "export_suspension": N_("export suspension"), "royalty": N_("royalty"),
+                     "ownership": N_("ownership rule"), "licensing": N_("licensing"), "policy": N_("policy"),
+                     "lifted": N_("lifted"), "proposal": N_("proposal")}
 STOCK_DAYS_GRID = (0, 15, 30, 45, 60, 90, 120, 180, 240, 365)
 SCENARIO_PREFIX = "disruption_"
 EVENTS_FILE = "disruption_events.yaml"
@@ -95,6 +101,10 @@ class Event(BaseModel):
     target: str | None = None
     hs: list[str] = []
     url: str = ""
+    #: the measure and the source in Japanese (translations of ``measure`` and ``source``; no fact that the
+    #: English lacks)
+    measure_ja: str = ""
+    source_ja: str = ""
 
     @field_validator("country")
     @classmethod
@@ -181,6 +191,11 @@ class Scenario(BaseModel):
     url: str = ""
     #: the stated share and duration assumption, with the evidence it rests on
     assumption: str = ""
+    #: Japanese versions of title, note, source and assumption (translations of the English fields)
+    title_ja: str = ""
+    note_ja: str = ""
+    source_ja: str = ""
+    assumption_ja: str = ""
 
     @field_validator("*", mode="before")
     @classmethod
@@ -289,13 +304,16 @@ def scenario_table() -> pd.DataFrame:
         # a scenario without its own date: its earliest restrictive event (else its earliest event)
         dates = sorted((ev.loc[e, "type"] not in RESTRICTIVE, ev.loc[e, "date"]) for e in s.events)
         date = s.date or (dates[0][1] if dates else None)
+        source = s.source or "; ".join(dict.fromkeys(ev.loc[e, "source"] for e in s.events))
         rows.append({"name": n, "title": s.title, "date": date.isoformat() if date else None,
                      "mineral": s.mineral, "stage": s.stage, "importer": s.importer,
                      "cuts": ", ".join(f"{c.exporter} {c.fraction:.0%}" for c in s.cuts), "days": s.days,
-                     "events": list(s.events),
-                     "source": s.source or "; ".join(dict.fromkeys(ev.loc[e, "source"] for e in s.events)),
+                     "events": list(s.events), "source": source,
                      "url": s.url or next((ev.loc[e, "url"] for e in s.events if ev.loc[e, "url"]), ""),
-                     "assumption": s.assumption})
+                     "assumption": s.assumption, "title_ja": s.title_ja or s.title,
+                     "source_ja": s.source_ja or ("。".join(dict.fromkeys(ev.loc[e, "source_ja"] or ev.loc[e, "source"]
+                                                                       for e in s.events)) if not s.source else source),
+                     "assumption_ja": s.assumption_ja or s.assumption})
     return pd.DataFrame(rows)
 
 
@@ -514,19 +532,65 @@ def simulate(country: str = "JPN", mineral: str = "rare_earths", exporters: Iter
         "partners": partners,
         "top_partners": [{"exporter": r.exporter, "imports_t": float(r.t), "share": float(r.share)}
                          for r in fl.head(10).itertuples()],
-        "rule": ("shortfall = max(0, sum_j f_j M_j D/365 - S); covered_days = min(D, S/L); "
-                 "stock_needed = max(0, L D - bound); no rerouting to other suppliers; "
-                 "stock days are days of annual imports at the stage"),
-        "notes": ([f"{', '.join(absent)} supplied no {fl.attrs.get('stage')} imports in {fl.attrs.get('year')}: "
-                   "no loss from them"] if absent else [])
-                 + ([f"shared multi-metal HS code(s) {', '.join(fl.attrs['shared'])}: flows are of the whole code"]
-                    if fl.attrs.get("shared") else [])
-                 + ([f"{fl.attrs['imputed_t']:,.1f} t of the imports are value-only flows (quantity imputed from "
-                     "unit values)"] if fl.attrs.get("imputed_t", 0.0) > 0.001 * annual else []),
+        "rule": STOP_RULE, "absent": absent, "shared_hs": list(fl.attrs.get("shared") or []),
+        "imputed_t": float(fl.attrs.get("imputed_t", 0.0) or 0.0),
         "confidential": confidential,
     })
+    res["notes"] = stop_notes(res)
     res["curve"] = curve(L, float(days), float(res["stock_t"])).to_dict("list")
     return res
+
+
+#: The rule of :func:`simulate` (as printed; translated where shown).
+STOP_RULE = N_("shortfall = max(0, sum_j f_j M_j D/365 - S); covered_days = min(D, S/L); "
+               "stock_needed = max(0, L D - bound); no rerouting to other suppliers; "
+               "stock days are days of annual imports at the stage")
+#: The rule of :func:`monte_carlo`.
+MC_RULE = N_("annual loss X = sum_j cut M_j min(365, stopped days_j)/365; events N_j ~ Poisson(lambda_j); "
+             "stock restored each year; shortfall = max(0, X - S); recommended stock = max(0, Q_q(X) - bound)")
+MC_MODEL = N_("lambda_j = (k_j + {weight} x {rate} x g_j) / (T + {weight}); g = WGI political-stability risk "
+              "(missing = 1); k_j = export restrictions ({types}) on {mineral} or all minerals in the event "
+              "catalogue")
+MC_MODEL_USER = N_("user-supplied rates")
+ANALYTIC_EXACT = N_("exact")
+ANALYTIC_UPPER = N_("sum cut M lambda mean/365, an upper bound: ignores the 365-day cap per partner-year")
+CONFIDENTIAL_SHOWN = N_("CONFIDENTIAL: contains actual stock levels; do not distribute")
+CONFIDENTIAL_WITHHELD = N_("confidential stock levels were supplied but are withheld (stock-derived figures set "
+                           "to null); add --show-confidential to include them")
+NO_CONFIDENTIAL = N_("Built without confidential stock levels.")
+
+
+def stop_notes(res: dict, lang: str = "en") -> list[str]:
+    """The notes of a :func:`simulate` result in ``lang``: exporters with no flow, shared HS codes,
+    value-only flows."""
+    from .i18n import country_name, number, translator
+
+    _ = translator(lang)
+    out = []
+    if res.get("absent"):
+        out.append(_("{exporters} supplied no {stage} imports in {year}: no loss from them").format(
+            exporters=", ".join(country_name(e, lang) if lang != "en" else e for e in res["absent"]),
+            stage=stage_label(res.get("stage"), lang), year=res.get("year")))
+    if res.get("shared_hs"):
+        out.append(_("shared multi-metal HS code(s) {codes}: flows are of the whole code").format(
+            codes=", ".join(res["shared_hs"])))
+    imputed = res.get("imputed_t") or 0.0
+    if imputed > 0.001 * (res.get("annual_imports_t") or 0.0):
+        out.append(_("{t} t of the imports are value-only flows (quantity imputed from unit values)").format(
+            t=number(imputed, lang, 1)))
+    return out
+
+
+#: Supply-chain stages as people read them (the catalogue's ids are the keys).
+STAGE_LABELS = {"concentrate": N_("concentrate"), "intermediate": N_("intermediate"), "refined": N_("refined"),
+                "chemical": N_("chemical"), "scrap": N_("scrap"), "all": N_("all stages")}
+
+
+def stage_label(stage, lang: str = "en") -> str:
+    """A stage id in ``lang`` (unknown ids as they are)."""
+    from .i18n import tr
+
+    return tr(STAGE_LABELS[stage], lang) if stage in STAGE_LABELS else ("" if stage is None else str(stage))
 
 
 #: Result keys that reveal a confidential stock level.
@@ -538,15 +602,14 @@ def redact(result: dict, show_confidential: bool = False) -> dict:
     if not result.get("confidential") or show_confidential:
         out = dict(result)
         if result.get("confidential"):
-            out["confidential_note"] = "CONFIDENTIAL: contains actual stock levels; do not distribute"
+            out["confidential_note"] = CONFIDENTIAL_SHOWN
         return out
     out = {k: (None if k in STOCK_KEYS else v) for k, v in result.items()}
     c = dict(result["curve"])
     c.pop("stock_left_t", None)
     c.pop("shortfall_t", None)
     out["curve"] = c
-    out["confidential_note"] = ("confidential stock levels were supplied but are withheld (stock-derived "
-                                "figures set to null); add --show-confidential to include them")
+    out["confidential_note"] = CONFIDENTIAL_WITHHELD
     return out
 
 
@@ -560,9 +623,11 @@ def run_scenario(name: str | Path, *, country: str | None = None, days: float | 
     ev = events()
     res["scenario"] = {"name": sc.name, "title": sc.title, "note": sc.note,
                        "date": sc.date.isoformat() if sc.date else None, "source": sc.source, "url": sc.url,
-                       "assumption": sc.assumption,
+                       "assumption": sc.assumption, "title_ja": sc.title_ja, "note_ja": sc.note_ja,
+                       "source_ja": sc.source_ja, "assumption_ja": sc.assumption_ja,
                        "events": ev[ev["id"].isin(sc.events)].assign(date=lambda d: d["date"].astype(str))
-                       [["id", "date", "country", "measure", "source", "url"]].to_dict("records")}
+                       [["id", "date", "country", "measure", "measure_ja", "source", "source_ja", "url"]]
+                       .to_dict("records")}
     return res
 
 
@@ -679,11 +744,12 @@ def monte_carlo(country: str = "JPN", mineral: str = "rare_earths", stage: str |
                 stock_days: Iterable[float] = STOCK_DAYS_GRID, quantile: float = 0.95,
                 max_shortfall_t: float = 0.0, prior_rate: float = 0.1, prior_weight: float = 10.0,
                 rates: Mapping[str, float] | None = None, governance: Mapping[str, float] | None = None,
-                flows=None, progress: bool = False, store=None) -> dict:
+                flows=None, progress: bool | str = False, store=None) -> dict:
     """Monte Carlo of export restrictions over ``n_years`` simulated years (module docstring).
 
     ``rates`` (exporter → λ a year) overrides the probability model; ``governance``
-    (exporter → g) overrides the WGI scores. ``progress=True`` shows a rich progress bar.
+    (exporter → g) overrides the WGI scores. ``progress=True`` (or the bar's label) shows a rich
+    progress bar on stderr.
     Returns a JSON-ready dict with ``by_stock_days`` records and ``recommended_stock_days``.
     """
     from .store import default_store
@@ -713,7 +779,7 @@ def monte_carlo(country: str = "JPN", mineral: str = "rare_earths", stage: str |
         rt = pd.DataFrame({"exporter": fl["exporter"]})
         rt["lambda"] = [float(rates.get(e, 0.0)) for e in rt["exporter"]]
         rt["p_year"] = 1.0 - np.exp(-rt["lambda"])
-        model = "user-supplied rates"
+        model = MC_MODEL_USER
     else:
         if governance is None:
             from .indicators.governance import scores
@@ -725,16 +791,18 @@ def monte_carlo(country: str = "JPN", mineral: str = "rare_earths", stage: str |
             governance = dict(zip(gt["country"], gt["g"]))
         rt = event_rates(fl["exporter"], governance, ev, mineral, prior_rate=prior_rate, prior_weight=prior_weight,
                          importer=country)
-        model = (f"lambda_j = (k_j + {prior_weight:g} x {prior_rate:g} x g_j) / (T + {prior_weight:g}); "
-                 f"g = WGI political-stability risk (missing = 1); k_j = export restrictions "
-                 f"({', '.join(RESTRICTIVE)}) on {mineral} or all minerals in the event catalogue")
+        model = MC_MODEL.format(weight=f"{prior_weight:g}", rate=f"{prior_rate:g}", types=", ".join(RESTRICTIVE),
+                                mineral=mineral)
     rt = rt.merge(fl[["exporter", "t", "share"]], on="exporter", how="left")
     annual = float(fl["t"].sum())
     if progress:
+        from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-        with Progress(TextColumn("simulating years"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
-                      TimeRemainingColumn(), transient=True) as prog:
+        label = progress if isinstance(progress, str) else "simulating years"
+        with Progress(TextColumn(label.replace("[", "\\[")), BarColumn(),
+                      TextColumn("{task.completed:,}/{task.total:,}"), TimeRemainingColumn(), transient=True,
+                      console=Console(stderr=True)) as prog:
             task = prog.add_task("mc", total=n_years)
             losses = simulate_losses(rt["t"], rt["lambda"], n_years=n_years, cut=cut,
                                      duration_days=duration_days, duration=duration, seed=seed,
@@ -754,8 +822,7 @@ def monte_carlo(country: str = "JPN", mineral: str = "rare_earths", stage: str |
         "analytic_expected_loss_t": (expected_loss_fixed(rt["t"], rt["lambda"], cut, duration_days)
                                      if duration == "fixed" else
                                      float((cut * rt["t"] * rt["lambda"] * duration_days / DAYS_PER_YEAR).sum())),
-        "analytic_note": ("exact" if duration == "fixed" else
-                          "sum cut M lambda mean/365, an upper bound: ignores the 365-day cap per partner-year"),
+        "analytic_note": ANALYTIC_EXACT if duration == "fixed" else ANALYTIC_UPPER,
         "tail_loss_t": q, "max_shortfall_t": float(max_shortfall_t),
         "recommended_stock_t": need_t, "recommended_stock_days": need_t / annual * DAYS_PER_YEAR,
         "by_stock_days": [{k: float(v) for k, v in r.items()} for r in tab.to_dict("records")],
@@ -764,86 +831,36 @@ def monte_carlo(country: str = "JPN", mineral: str = "rare_earths", stage: str |
                    **({"g": float(r["g"]), "g_missing": bool(r["g_missing"]),
                        "restrictions": int(r["restrictions"])} if "g" in r else {})}
                   for r in rt.sort_values("t", ascending=False).to_dict("records")],
-        "model": model,
-        "rule": ("annual loss X = sum_j cut M_j min(365, stopped days_j)/365; events N_j ~ Poisson(lambda_j); "
-                 "stock restored each year; shortfall = max(0, X - S); recommended stock = max(0, Q_q(X) - bound)"),
+        "model": model, "prior_rate": None if rates is not None else prior_rate,
+        "prior_weight": None if rates is not None else prior_weight,
+        "rule": MC_RULE,
         "sources": fl.attrs.get("sources", []),
     }
     return res
 
 
-# -- HTML report ---------------------------------------------------------------------------------
+# -- HTML report (the page itself: critmin.report.disruption) ------------------------------------------
 
 def figure(data: list, title: str, xt: str, yt: str) -> dict:
-    return {"data": data, "layout": {"title": {"text": title}, "xaxis": {"title": {"text": xt}},
-                                     "yaxis": {"title": {"text": yt}}, "margin": {"t": 50, "l": 70, "r": 20},
-                                     "legend": {"orientation": "h"}}}
+    """A Plotly figure dict (:func:`critmin.report.disruption.figure`)."""
+    from .report.disruption import figure as _figure
+
+    return _figure(data, title, xt, yt)
 
 
-def shortfall_figure(res: dict) -> dict:
-    """The shortfall curve of a :func:`simulate` result (stock lines only where present)."""
-    c = res["curve"]
-    data = [{"type": "scatter", "mode": "lines", "name": "supply lost (cumulative)", "x": c["day"],
-             "y": c["lost_t"]}]
-    if "stock_left_t" in c:
-        data.append({"type": "scatter", "mode": "lines", "name": "stockpile left", "x": c["day"],
-                     "y": c["stock_left_t"]})
-        data.append({"type": "scatter", "mode": "lines", "name": "shortfall after stockpile (cumulative)",
-                     "x": c["day"], "y": c["shortfall_t"]})
-    return figure(data, f"Shortfall over time: {res['mineral']} ({res['stage']}) into {res['country']}",
-                "day of the stop", f"tonnes ({res.get('basis')})")
+def render_html(title: str, sections: list[tuple[str, str, list[dict]]], *, banner: str = "",
+                lang: str = "en") -> str:
+    """A self-contained page (:func:`critmin.report.disruption.render_html`)."""
+    from .report.disruption import render_html as _render
+
+    return _render(title, sections, banner=banner, lang=lang)
 
 
-def cover_figure(res: dict, max_days: float | None = None) -> dict:
-    """Shortfall left against stockpile days (deterministic; and MC mean/tail when given)."""
-    annual = res["annual_imports_t"]
-    data = []
-    if "gross_shortfall_t" in res:
-        top = max_days or max(30.0, 1.25 * res["stock_needed_days"])
-        d = np.linspace(0, top, 101)
-        sf = np.maximum(0.0, res["gross_shortfall_t"] - d * annual / DAYS_PER_YEAR)
-        data.append({"type": "scatter", "mode": "lines", "name": f"shortfall, {res['days']:g}-day stop",
-                     "x": d.tolist(), "y": sf.tolist()})
-    mc = res.get("monte_carlo") if "gross_shortfall_t" in res else res
-    if mc:
-        rows = mc["by_stock_days"]
-        x = [r["stock_days"] for r in rows]
-        data.append({"type": "scatter", "mode": "lines+markers", "name": "expected shortfall a year (MC)",
-                     "x": x, "y": [r["expected_shortfall_t"] for r in rows]})
-        data.append({"type": "scatter", "mode": "lines+markers",
-                     "name": f"{mc['quantile']:.0%} shortfall a year (MC)", "x": x,
-                     "y": [r["tail_shortfall_t"] for r in rows]})
-    return figure(data, "Cover against stockpile days", "stockpile, days of annual imports",
-                f"shortfall, tonnes ({res.get('basis')})")
+def table_html(rows: list[dict], cols: list[str], fmt: Mapping[str, str] | None = None, **kw) -> str:
+    """A sortable HTML table (:func:`critmin.report.disruption.table_html`)."""
+    from .report.disruption import table_html as _table
 
-
-def render_html(title: str, sections: list[tuple[str, str, list[dict]]], *, banner: str = "") -> str:
-    """A self-contained page: inline plotly.js, figures as JSON dicts, no network reference.
-
-    ``title``, ``h`` and ``banner`` are text (escaped here); a section's ``body`` is HTML built with
-    :func:`table_html` or escaped by the caller; the figures are embedded with
-    :func:`critmin.report.html.script_json` (no string in them can end the script element).
-    """
-    from .report.html import CFG_JS, CSS, offline_plotlyjs, script_json
-
-    parts, figs = [], []
-    for h, body, fs in sections:
-        divs = []
-        for f in fs:
-            figs.append(f)
-            divs.append(f'<div class="chart" id="fig{len(figs) - 1}"></div>')
-        parts.append(f"<section><h2>{html.escape(h)}</h2>{body}<div class='grid'>{''.join(divs)}</div></section>")
-    figjson = script_json(figs, default=float, allow_nan=True)
-    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            "<link rel='icon' href='data:,'>"
-            f"<style>{CSS}</style><script>{offline_plotlyjs()}</script></head><body>"
-            f"<header><h1>{html.escape(title)}</h1><p>critmin, {stamp}</p></header><main>"
-            + (f"<section><p><b>{html.escape(banner)}</b></p></section>" if banner else "")
-            + "".join(parts)
-            + f"</main><script>var FIGS = {figjson};{CFG_JS}FIGS.forEach(function(f, i){{"
-              "Plotly.newPlot('fig' + i, f.data, f.layout, CFG);});"
-              "</script></body></html>")
+    return _table(rows, cols, fmt, **kw)
 
 
 def write_html(path: str | Path, text: str, *, private: bool = False) -> Path:
@@ -853,64 +870,11 @@ def write_html(path: str | Path, text: str, *, private: bool = False) -> Path:
     return write_text_atomic(path, text, private=private)
 
 
-def table_html(rows: list[dict], cols: list[str], fmt: Mapping[str, str] | None = None) -> str:
-    fmt = fmt or {}
+def report(res: dict, lang: str = "en") -> str:
+    """HTML page of a (redacted) :func:`simulate` result, with its Monte Carlo part if any, in ``lang``."""
+    from .report.disruption import report_html
 
-    def cell(c, v):
-        if v is None or (isinstance(v, float) and not math.isfinite(v)):
-            return "<td class='na'>–</td>"
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            return f"<td class='num'>{format(v, fmt.get(c, ',.1f'))}</td>"
-        if isinstance(v, list):
-            v = ", ".join(map(str, v))
-        return f"<td>{html.escape(str(v))}</td>"
-
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
-    body = "".join("<tr>" + "".join(cell(c, r.get(c)) for c in cols) + "</tr>" for r in rows)
-    return f"<table class='sortable'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def report(res: dict) -> str:
-    """HTML page of a (redacted) :func:`simulate` result, with its Monte Carlo part if any."""
-    keys = ["annual_imports_t", "cut_share", "days", "gross_shortfall_t", "stock_t", "stock_days",
-            "stock_drawn_t", "shortfall_t", "covered_days", "stock_cover_days", "stock_needed_t",
-            "stock_needed_days", "max_shortfall_t"]
-    sections = []
-    sc = res.get("scenario")
-    if isinstance(sc, dict):
-        e = html.escape
-        body = (f"<p><b>{e(str(sc.get('title') or ''))}</b> <span class='small'>({e(str(sc.get('name') or ''))})"
-                f"</span></p>" + (f"<p class='small'>{e(str(sc.get('note')))}</p>" if sc.get("note") else "")
-                + (table_html(sc.get("events") or [], ["id", "date", "country", "measure", "source"])
-                   if sc.get("events") else ""))
-        sections.append(("Scenario", body, []))
-    if "gross_shortfall_t" in res:
-        rows = [{"figure": k, "value": res.get(k)} for k in keys]
-        body = (f"<p>{html.escape(res['rule'])}. Basis: {html.escape(str(res.get('basis')))}; trade year "
-                f"{res.get('year')}; sources {html.escape(', '.join(res.get('sources', [])))}.</p>"
-                + table_html(rows, ["figure", "value"], {"value": ",.2f"})
-                + table_html(res["partners"], ["exporter", "imports_t", "share", "fraction_stopped"],
-                             {"share": ".3f", "fraction_stopped": ".2f"})
-                + "".join(f"<p class='small'>{html.escape(n)}</p>" for n in res.get("notes", [])))
-        sections.append(("Export stop", body, [shortfall_figure(res), cover_figure(res)]))
-    mc = res.get("monte_carlo") if "gross_shortfall_t" in res else res
-    if mc:
-        body = (f"<p>{html.escape(mc['model'])}. {html.escape(mc['rule'])}. {mc['n_years']:,} simulated years, "
-                f"seed {mc['seed']}; expected loss {mc['expected_loss_t']:,.1f} t a year (closed form "
-                f"{mc['analytic_expected_loss_t']:,.1f} t, {html.escape(mc['analytic_note'])}); smallest stockpile "
-                f"with the {mc['quantile']:.0%} shortfall at most {mc['max_shortfall_t']:,.0f} t: "
-                f"{mc['recommended_stock_days']:,.1f} days.</p>"
-                + table_html(mc["by_stock_days"], ["stock_days", "stock_t", "expected_shortfall_t",
-                                                   "tail_shortfall_t", "prob_shortfall"],
-                             {"prob_shortfall": ".4f", "stock_days": ".0f"})
-                + table_html(mc["rates"][:15], ["exporter", "imports_t", "share", "g", "restrictions", "lambda",
-                                                "p_year"], {"share": ".3f", "g": ".3f", "lambda": ".4f",
-                                                            "p_year": ".4f", "restrictions": "d"}))
-        sections.append(("Monte Carlo: shortfall against stockpile days", body,
-                         [cover_figure(mc)]))
-    banner = res.get("confidential_note", "") or (
-        "Built without confidential stock levels." if not res.get("confidential") else "")
-    return render_html(f"Disruption: {res['mineral']} into {res['country']}", sections, banner=banner)
+    return report_html(res, lang)
 
 
 __all__ = ["simulate", "monte_carlo", "run_scenario", "events", "events_as_of", "scenario_names", "scenario_table",

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import CritminError, DataValidationError
+from .i18n import translator
 
 #: the output table: one row per (importer, year, mineral, indicator) for the bands, and one row
 #: per (importer, year, factor) for the Sobol indices of the ranking (``mineral`` empty,
@@ -61,8 +62,8 @@ COLUMN_DOC = {
     "mineral": "mineral id ('' on Sobol rows: they concern the whole ranking)",
     "indicator": "a sampled indicator (score 0-1 on the assessment's anchors), 'mean_score' (the mean of "
                  "the six scores, as Assessment.rank()), 'rank' (1 = highest risk), or 'ranking' (Sobol rows)",
-    "factor": "Sobol rows: the input group (wgi, trade, production, reserves, normalisation, window, "
-              "governance, variant, missing_wgi); '' otherwise",
+    "factor": "Sobol rows: the input group (wgi, trade, production, reserves, price, secondary, "
+              "normalisation, window, governance, variant, missing_wgi); '' otherwise",
     "base": "the central draw = critmin assess (score, mean score or rank)",
     "mean": "mean over the draws (mean_score rows)",
     "p05": "5th percentile over the draws", "p50": "median over the draws", "p95": "95th percentile",
@@ -72,7 +73,7 @@ COLUMN_DOC = {
 }
 #: the row order of the indicators within a (importer, year, mineral)
 ROW_ORDER = ("reserve_concentration", "production_concentration", "import_concentrate", "import_refined",
-             "mean_score", "rank", "ranking")
+             "price_volatility", "secondary_supply", "mean_score", "rank", "ranking")
 SCHEDULERS = "none | local | tcp://HOST:8786 (any Dask scheduler address)"
 INSTALL_HINT = "pip install 'critmin[distributed]'"
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 9, "use_dictionary": True,
@@ -433,6 +434,11 @@ class Result:
     table: pd.DataFrame
     provenance: dict
     run: dict
+    #: column → Arrow type name (``string``, ``int32``, ``float64``, ``bool``) of a table other than
+    #: the uncertainty ensemble's (a sweep, :mod:`critmin.sweep`); None: :data:`COLUMNS`
+    schema: dict | None = None
+    #: the column a directory output is partitioned by (``COLUMN=VALUE/part-0.parquet``)
+    partition: str = "importer"
 
 
 def check_scheduler(scheduler: str | None) -> str:
@@ -499,7 +505,7 @@ def run_ensemble(importers: str | Sequence[str] = "all", years: Iterable[int] | 
                  sobol_engine: str = "auto", scheduler: str | None = "none", workers: int | None = None,
                  client=None, store=None, on_done: Callable[[int, int], None] | None = None,
                  on_prepare: Callable[[int, int], None] | None = None,
-                 on_event: Callable[[str], None] | None = None) -> Result:
+                 on_event: Callable[[str], None] | None = None, lang: str = "en") -> Result:
     """Run the uncertainty model for every (importer, year), serially or on Dask.
 
     Parameters
@@ -513,7 +519,7 @@ def run_ensemble(importers: str | Sequence[str] = "all", years: Iterable[int] | 
     client : a ``distributed.Client`` to use instead (``scheduler`` is then ignored)
     on_done : called with (partitions done, partitions in all) as results arrive (a progress bar)
     on_prepare : called with (importers prepared, importers in all) while the data are prepared
-    on_event : called with one line of text (e.g. the dashboard link)
+    on_event : called with one line of text (e.g. the dashboard link), in ``lang``
     """
     from .methods.uncertainty import _engine
     from .store import default_store
@@ -530,14 +536,15 @@ def run_ensemble(importers: str | Sequence[str] = "all", years: Iterable[int] | 
     yrs = sorted({int(y) for y in years}) if years is not None else None
     params = Params(int(draws), int(seed), int(top), bool(sobol), int(sobol_n), _engine(sobol_engine))
     say = on_event or (lambda s: None)
+    _ = translator(lang)
 
     t0 = time.perf_counter()
     snap = prepare(imps, yrs, store=store, on_importer=on_prepare)
     parts = partitions(imps, snap.years)
     t_prep = time.perf_counter() - t0
     snap_mb = snap.nbytes() / 1e6
-    say(f"prepared the supply data once: {len(imps)} importers, {len(parts)} partitions, "
-        f"{snap_mb:.1f} MB to share, {t_prep:.1f} s")
+    say(_("prepared the supply data once: {importers} importers, {n} partitions, {mb:.1f} MB to share, "
+          "{s:.1f} s").format(importers=len(imps), n=len(parts), mb=snap_mb, s=t_prep))
     t1 = time.perf_counter()
     info: dict = {"scheduler": sched, "prepare_seconds": round(t_prep, 3), "snapshot_mb": round(snap_mb, 2)}
     if sched == "none":
@@ -548,14 +555,50 @@ def run_ensemble(importers: str | Sequence[str] = "all", years: Iterable[int] | 
                 on_done(i + 1, len(parts))
         info |= {"workers": 1, "memory_mb": {"this process": round(_rss() / 1e6, 1)}}
     else:
-        results, more = _run_dask(snap, parts, params, sched, workers, client, on_done, say)
+        results, more = _run_dask(snap, parts, params, sched, workers, client, on_done, say, lang)
+        more.pop("scheduler", None)
         info |= more
     info["compute_seconds"] = round(time.perf_counter() - t1, 3)
     info["partition_seconds"] = round(float(sum(r["seconds"] for r in results)), 3)
     return _assemble(results, snap, params, imps, yrs, info)
 
 
-def _run_dask(snap, parts, params, sched, workers, client, on_done, say):
+def _run_dask(snap, parts, params, sched, workers, client, on_done, say, lang="en"):
+    tok = params.token(snap.fingerprint)
+    return map_partitions(_run_one, snap, parts, args=(params,), scheduler=sched, workers=workers, client=client,
+                          keys=[f"critmin-uncertainty-{tok}-{imp}-{y}" for imp, y in parts],
+                          labels=[f"{imp} {y}" for imp, y in parts], share_key=f"critmin-snapshot-{tok}",
+                          on_done=on_done, on_event=say, lang=lang)
+
+
+def _run_one(snapshot: Snapshot, part: tuple[str, int], params: Params) -> dict:
+    return run_partition(snapshot, part[0], part[1], params)
+
+
+def map_partitions(func, shared, items: Sequence, *, args: tuple = (), scheduler: str = "none",
+                   workers: int | None = None, client=None, keys: Sequence[str] | None = None,
+                   labels: Sequence[str] | None = None, share_key: str | None = None,
+                   on_done: Callable[[int, int], None] | None = None,
+                   on_event: Callable[[str], None] | None = None, lang: str = "en") -> tuple[list, dict]:
+    """``func(shared, item, *args)`` for every item, in this process (``scheduler`` ``none``) or
+    on Dask (``local``, an address, or ``client``); the results in the order of ``items`` and the
+    run's facts (scheduler, workers, memory per worker, dashboard).
+
+    On Dask ``shared`` travels once, as the result of one task holding the driver's copy: a worker
+    fetches it from a peer, and if every worker holding it dies the scheduler runs that task again
+    (data put with ``client.scatter`` cannot be recovered, and the active memory manager keeps a
+    single replica of it once no task waits on the others). A task that fails cancels the rest
+    and raises :class:`CritminError` naming its item (``labels``)."""
+    say = on_event or (lambda s: None)
+    labels = list(labels) if labels is not None else [str(i) for i in items]
+    sched = "client" if client is not None else check_scheduler(scheduler)
+    if sched == "none":
+        results = []
+        for i, it in enumerate(items):
+            results.append(func(shared, it, *args))
+            if on_done is not None:
+                on_done(i + 1, len(items))
+        return results, {"scheduler": "none", "workers": 1, "memory_mb": {"this process": round(_rss() / 1e6, 1)}}
     distributed = _require_dask(sched)
     own = []
     try:
@@ -573,36 +616,36 @@ def _run_dask(snap, parts, params, sched, workers, client, on_done, say):
                                        "check the address") from None
             own.insert(0, client)
         link = dashboard_link(client)
-        say(f"Dask dashboard: {link}" if link else
-            "Dask dashboard: not running (it needs bokeh: pip install bokeh)")
+        _ = translator(lang)
+        say(_("Dask dashboard: {link}").format(link=link) if link else
+            _("Dask dashboard: not running (it needs bokeh: pip install bokeh)"))
         n_workers = len(client.scheduler_info().get("workers", {}))
-        tok = params.token(snap.fingerprint)
         import dask
 
-        # the snapshot travels once, as the result of one task holding the driver's copy: a
-        # worker fetches it from a peer, and if every worker holding it dies the scheduler runs
-        # that task again (data put with client.scatter cannot be recovered, and the active memory
-        # manager keeps a single replica of it once no task waits on the others)
         with dask.config.set({"distributed.admin.large-graph-warning-threshold": "4GB"}):
-            fut_snap = client.submit(_share, snap, key=f"critmin-snapshot-{tok}", pure=False)
-        futs = {client.submit(run_partition, fut_snap, imp, y, params, key=f"critmin-uncertainty-{tok}-{imp}-{y}"):
-                (imp, y) for imp, y in parts}
-        results = []
-        for i, f in enumerate(distributed.as_completed(futs)):
+            fut_shared = client.submit(_share, shared, key=share_key, pure=False) if share_key else \
+                client.submit(_share, shared, pure=False)
+        keys = list(keys) if keys is not None else [None] * len(items)
+        futs = {}
+        for i, (it, k) in enumerate(zip(items, keys)):
+            kw = {"key": k} if k else {"pure": False}
+            futs[client.submit(func, fut_shared, it, *args, **kw)] = i
+        results: list = [None] * len(items)
+        for n, f in enumerate(distributed.as_completed(futs)):
+            i = futs[f]
             try:
-                results.append(f.result())
+                results[i] = f.result()
             except Exception as exc:
                 for g in futs:
                     g.cancel()
-                imp, y = futs[f]
-                raise CritminError(f"partition {imp} {y} failed on the cluster: {type(exc).__name__}: {exc}") from exc
+                raise CritminError(f"partition {labels[i]} failed on the cluster: {type(exc).__name__}: {exc}") from exc
             if on_done is not None:
-                on_done(i + 1, len(parts))
+                on_done(n + 1, len(items))
         try:
             mem = {k: round(v / 1e6, 1) for k, v in sorted(client.run(_rss).items())}
         except Exception:  # noqa: BLE001 - memory is reported, not required
             mem = {}
-        return results, {"workers": n_workers, "memory_mb": mem, "dashboard": link}
+        return results, {"scheduler": sched, "workers": n_workers, "memory_mb": mem, "dashboard": link}
     finally:
         for o in own:
             o.close()
@@ -634,7 +677,11 @@ def _assemble(results, snap, params, imps, yrs, info) -> Result:
         "partitions": len(results), "partitions_done": len(frames), "skipped": skipped,
         "data_fingerprint": snap.fingerprint, "method": Method().as_dict(),
         "model": {"trade_sigma": u.TRADE_SIGMA, "production_sigma": u.PROD_SIGMA,
-                  "reserve_sigma": u.RESERVE_SIGMA, "sig_digits": u.SIG_DIGITS},
+                  "reserve_sigma": u.RESERVE_SIGMA, "secondary_sigma": u.SECONDARY_SIGMA,
+                  "price_sigma": "1/sqrt(2(n - 2)), n = annual prices in the volatility window",
+                  "secondary_range": "two-piece uniform with median r on the source's printed range of "
+                                     "estimates (UNEP IRP 2011), else r x LogNormal(0, secondary_sigma)",
+                  "sampled": list(u.SAMPLED), "sig_digits": u.SIG_DIGITS},
         "versions": want, "columns": COLUMN_DOC,
     }
     return Result(table.reset_index(drop=True), prov, info)
@@ -642,12 +689,16 @@ def _assemble(results, snap, params, imps, yrs, info) -> Result:
 
 # -- writing ---------------------------------------------------------------------------------------------------
 
-def _arrow(df: pd.DataFrame, prov: dict, drop: Sequence[str] = ()):
+def _arrow(df: pd.DataFrame, prov: dict, drop: Sequence[str] = (), schema: dict | None = None):
     import pyarrow as pa
 
-    types = {"importer": pa.string(), "year": pa.int32(), "mineral": pa.string(), "indicator": pa.string(),
-             "factor": pa.string()} | {c: pa.float64() for c in FLOAT_COLUMNS}
-    cols = [c for c in COLUMNS if c not in drop]
+    if schema is None:
+        types = {"importer": pa.string(), "year": pa.int32(), "mineral": pa.string(), "indicator": pa.string(),
+                 "factor": pa.string()} | {c: pa.float64() for c in FLOAT_COLUMNS}
+        cols = [c for c in COLUMNS if c not in drop]
+    else:
+        types = {c: getattr(pa, t)() for c, t in schema.items()}
+        cols = [c for c in schema if c not in drop]
     schema = pa.schema([(c, types[c]) for c in cols],
                        metadata={"critmin.provenance": json.dumps(prov, sort_keys=True, ensure_ascii=False)})
     return pa.Table.from_pandas(df[cols], schema=schema, preserve_index=False).replace_schema_metadata(
@@ -671,7 +722,7 @@ def check_output(out: Path | str) -> Path:
 
 def write(result: Result, out: Path | str) -> list[Path]:
     """Write the table atomically: a directory ``out`` (partitioned by importer,
-    ``importer=XXX/part-0.parquet``, plus ``_provenance.json`` and ``_run.json``; read it back with
+    ``importer=XXX/part-0.parquet`` — a sweep by its ``Result.partition`` — plus ``_provenance.json`` and ``_run.json``; read it back with
     ``pandas.read_parquet(out)``) or one file when ``out`` ends in ``.parquet``. Everything is
     written to a temporary sibling first and renamed into place; an existing directory is
     replaced only when it is an earlier ensemble output (or empty). Returns the files written.
@@ -686,7 +737,7 @@ def write(result: Result, out: Path | str) -> list[Path]:
         fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".tmp-", suffix=".parquet")
         os.close(fd)
         try:
-            pq.write_table(_arrow(result.table, result.provenance), tmp, **PARQUET_OPTIONS)
+            pq.write_table(_arrow(result.table, result.provenance, schema=result.schema), tmp, **PARQUET_OPTIONS)
             os.chmod(tmp, 0o644)
             os.replace(tmp, out)
         except BaseException:
@@ -696,10 +747,11 @@ def write(result: Result, out: Path | str) -> list[Path]:
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".tmp-{out.name}-"))
     try:
         written = []
-        for imp, g in result.table.groupby("importer", sort=True):
-            p = tmp / f"importer={imp}" / "part-0.parquet"
+        part = result.partition
+        for imp, g in result.table.groupby(part, sort=True):
+            p = tmp / f"{part}={imp}" / "part-0.parquet"
             p.parent.mkdir()
-            pq.write_table(_arrow(g, result.provenance, drop=("importer",)), p, **PARQUET_OPTIONS)
+            pq.write_table(_arrow(g, result.provenance, drop=(part,), schema=result.schema), p, **PARQUET_OPTIONS)
             written.append(out / p.relative_to(tmp))
         (tmp / PROVENANCE_FILE).write_text(prov, encoding="utf-8")
         (tmp / RUN_FILE).write_text(run, encoding="utf-8")

@@ -61,6 +61,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataValidationError, did_you_mean
+from .i18n import N_, translator
 from .userfile import quote
 
 #: Largest quantity accepted in a template cell, tonnes (a sanity bound against unit mistakes).
@@ -68,11 +69,11 @@ MAX_TONNES = 1e10
 
 #: The five components in order (upstream first), with their seed numbers.
 COMPONENTS: dict[str, str] = {
-    "equity_mine": "① overseas equity mine output",
-    "equity_smelter": "② metal imported from equity smelters",
-    "post_consumer_scrap": "③ domestic post-consumer scrap",
-    "smelter_residue": "④ smelter residues",
-    "process_scrap": "⑤ recycled metal from process scrap",
+    "equity_mine": N_("① overseas equity mine output"),
+    "equity_smelter": N_("② metal imported from equity smelters"),
+    "post_consumer_scrap": N_("③ domestic post-consumer scrap"),
+    "smelter_residue": N_("④ smelter residues"),
+    "process_scrap": N_("⑤ recycled metal from process scrap"),
 }
 ALIASES = {"1": "equity_mine", "①": "equity_mine", "2": "equity_smelter", "②": "equity_smelter",
            "3": "post_consumer_scrap", "③": "post_consumer_scrap", "4": "smelter_residue",
@@ -319,8 +320,8 @@ def _eol_rir(minerals: Iterable[str]) -> pd.DataFrame:
                          "source": r["source"] + ":" + r["edition"] + f" (eol_rir, {r['year'].max() if len(r) else ''})"})
 
 
-def compute(table: pd.DataFrame, *, estimate: bool = True, country: str = "JPN", year: int | None = None
-            ) -> pd.DataFrame:
+def compute(table: pd.DataFrame, *, estimate: bool = True, country: str = "JPN", year: int | None = None,
+            lang: str = "en") -> pd.DataFrame:
     """Self-sufficiency ratio per mineral (percent) from a template table.
 
     Parameters
@@ -329,12 +330,14 @@ def compute(table: pd.DataFrame, *, estimate: bool = True, country: str = "JPN",
         columns; validated here)
     estimate : fill a missing ③ and a missing demand from public data, labelled (see module doc)
     country, year : the importer and year of the apparent-consumption estimate
+    lang : language of the notes (``en`` or ``ja``)
 
     Returns
     -------
     DataFrame with :data:`RESULT_COLUMNS` (one row per mineral); ``attrs["rows"]`` holds the
     row-level audit (:func:`counted`).
     """
+    _ = translator(lang)
     t = table if "row" in table.columns else validate(table)
     audit = counted(t)
     mins = sorted(set(t["mineral"]))
@@ -361,10 +364,11 @@ def compute(table: pd.DataFrame, *, estimate: bool = True, country: str = "JPN",
                            f"({sc.at[m, 'stage']} stage, {sc.at[m, 'unit_basis']}): {sc.at[m, 'sources']}")
                 est[m].append("demand")
             else:
-                notes[m].append(f"no demand row and no apparent-consumption estimate ({sc.at[m, 'reason']})")
+                notes[m].append(_("no demand row and no apparent-consumption estimate ({reason})").format(
+                    reason=sc.at[m, "reason"]))
     for m in missing_dem:
         if not estimate:
-            notes[m].append("no demand row: ratio not computed (give a demand row or allow estimates)")
+            notes[m].append(_("no demand row: ratio not computed (give a demand row or allow estimates)"))
     if estimate:
         no3 = [m for m in mins if not np.isfinite(comp.at[m, "post_consumer_scrap"])]
         rates = _eol_rir(no3).set_index("mineral") if no3 else pd.DataFrame(columns=["rate", "source"])
@@ -372,16 +376,18 @@ def compute(table: pd.DataFrame, *, estimate: bool = True, country: str = "JPN",
             if m in rates.index and np.isfinite(demand_t.get(m, np.nan)):
                 comp.at[m, "post_consumer_scrap"] = float(rates.at[m, "rate"]) * float(demand_t[m])
                 est[m].append("post_consumer_scrap")
-                notes[m].append(f"③ estimated: EoL recycling input rate {float(rates.at[m, 'rate']):g} "
-                                f"({rates.at[m, 'source']}, EU figure used as a proxy) × domestic demand")
+                notes[m].append(_("③ estimated: EoL recycling input rate {rate:g} ({source}, EU figure used as a "
+                                  "proxy) × domestic demand").format(rate=float(rates.at[m, "rate"]),
+                                                                      source=rates.at[m, "source"]))
     for m in mins:
         for c in COMPONENTS:
             if not np.isfinite(comp.at[m, c]):
-                notes[m].append(f"{COMPONENTS[c]}: no row, counted as 0")
+                notes[m].append(_("{component}: no row, counted as 0").format(component=_(COMPONENTS[c])))
         if (audit.loc[audit["mineral"] == m, "rule"].str.contains("imports not given")).any():
-            notes[m].append("equity rule: some equity rows have no imports figure; the equity quantity is counted")
+            notes[m].append(_("equity rule: some equity rows have no imports figure; the equity quantity is "
+                              "counted"))
         if (audit.loc[audit["mineral"] == m, "dedup_t"] < audit.loc[audit["mineral"] == m, "counted_t"]).any():
-            notes[m].append("de-duplication: metal counted in an upstream component was not counted again")
+            notes[m].append(_("de-duplication: metal counted in an upstream component was not counted again"))
     comp = comp.fillna(0.0)
     out = comp.add_suffix("_t").reset_index()
     out["total_t"] = comp.sum(axis=1).to_numpy()

@@ -54,6 +54,7 @@ from .balance import (PRODUCTION_LAG, STAGE_ORDER, WINDOW, apparent_consumption,
                       domestic_production, salient_consumption, stage_for, standard_consumption,
                       stockpile_minerals, trade_flows)
 from .errors import DataValidationError, did_you_mean
+from .i18n import N_
 
 BASE_DAYS = 60.0
 RISK_GAIN = 2.0
@@ -62,6 +63,21 @@ DAYS_PER_YEAR = 365.0
 
 #: The assessment indicators whose scores raise the target days (geopolitical supply risk).
 RISK_INDICATORS = ("production_concentration", "import_concentrate", "import_refined")
+
+#: How the risk R of a mineral was found (``risk_rule``; translated where shown).
+RISK_GEO = N_("mean of production_concentration, import_concentrate, import_refined scores")
+RISK_ALL = N_("mean of all scored indicators (none of the geopolitical ones scored)")
+RISK_NONE = N_("no indicator scored: risk taken as 0 (base days)")
+RISK_USER = N_("user-supplied risk")
+RISK_NOT_GIVEN = N_("not given: 0")
+#: The target rule as printed (``rule``).
+RULE = N_("days = min({cap}, ceil({base} x (1 + {gain} x R) x (1 + w))); target_t = days x standard consumption "
+          "/ 365; standard consumption = mean of {window} years")
+#: What the output says about confidential stock levels.
+CONF_NONE = N_("built without confidential stock levels: actual stocks, locations and official targets are not "
+               "public; supply them with --stocks FILE")
+CONF_SHOWN = N_("CONFIDENTIAL: contains actual stock levels and locations; do not distribute")
+CONF_WITHHELD = N_("confidential stock levels were supplied but are withheld; add --show-confidential to include them")
 
 #: Columns of a stock file; ``mineral`` and ``stock_t`` are required.
 STOCK_COLUMNS = {
@@ -230,14 +246,13 @@ def risk_from_scores(scores: pd.DataFrame) -> pd.DataFrame:
     mins = sorted(set(scores["mineral"]))
     out = pd.DataFrame({"mineral": mins})
     out["risk"] = out["mineral"].map(geo)
-    out["risk_rule"] = np.where(out["risk"].notna(), "mean of " + ", ".join(RISK_INDICATORS) + " scores",
-                                "")
+    out["risk_rule"] = np.where(out["risk"].notna(), RISK_GEO, "")
     fb = out["risk"].isna() & out["mineral"].isin(allm.index)
     out.loc[fb, "risk"] = out.loc[fb, "mineral"].map(allm)
-    out.loc[fb, "risk_rule"] = "mean of all scored indicators (none of the geopolitical ones scored)"
+    out.loc[fb, "risk_rule"] = RISK_ALL
     none = out["risk"].isna()
     out.loc[none, "risk"] = 0.0
-    out.loc[none, "risk_rule"] = "no indicator scored: risk taken as 0 (base days)"
+    out.loc[none, "risk_rule"] = RISK_NONE
     return out
 
 
@@ -301,13 +316,13 @@ def plan(country: str = "JPN", year: int | None = None, minerals: Iterable[str] 
         rk = risk_from_scores(pd.DataFrame({"mineral": rec["mineral"], "indicator": rec["indicator"],
                                             "score": rec["score"]}))
         rk = pd.DataFrame({"mineral": mins}).merge(rk, on="mineral", how="left")
-        rk["risk_rule"] = rk["risk_rule"].fillna("no indicator scored: risk taken as 0 (base days)")
+        rk["risk_rule"] = rk["risk_rule"].fillna(RISK_NONE)
         rk["risk"] = rk["risk"].fillna(0.0)
     elif isinstance(risk, pd.DataFrame):
-        rk = risk[["mineral", "risk"]].assign(risk_rule="user-supplied risk")
+        rk = risk[["mineral", "risk"]].assign(risk_rule=RISK_USER)
     else:
         rk = pd.DataFrame({"mineral": mins, "risk": [float(risk.get(m, 0.0)) for m in mins],
-                           "risk_rule": ["user-supplied risk" if m in risk else "not given: 0" for m in mins]})
+                           "risk_rule": [RISK_USER if m in risk else RISK_NOT_GIVEN for m in mins]})
     out = sc.merge(rk, on="mineral", how="left")
     if importance is None:
         w = {}
@@ -321,9 +336,7 @@ def plan(country: str = "JPN", year: int | None = None, minerals: Iterable[str] 
     ok = out["standard_consumption_t"] > 0
     out["target_t"] = np.where(ok, out["target_days"] * out["standard_consumption_t"] / DAYS_PER_YEAR, np.nan)
     out["target_days"] = out["target_days"].where(ok | out["standard_consumption_t"].isna(), np.nan)
-    out["rule"] = (f"days = min({cap_days:g}, ceil({base_days:g} x (1 + {risk_gain:g} x R) x (1 + w))); "
-                   f"target_t = days x standard consumption / 365; standard consumption = mean of "
-                   f"{window} years")
+    out["rule"] = RULE.format(cap=f"{cap_days:g}", base=f"{base_days:g}", gain=f"{risk_gain:g}", window=window)
     conf: list[str] = []
     if stocks is not None:
         st = stocks if isinstance(stocks, pd.DataFrame) else read_stocks(stocks)
@@ -366,15 +379,10 @@ def _clean(v):
 def confidential_note(p: pd.DataFrame, shown: bool) -> dict:
     conf = p.attrs.get("confidential") or []
     if not conf:
-        return {"supplied": False, "shown": False,
-                "note": "built without confidential stock levels: actual stocks, locations and official "
-                        "targets are not public (SPEC 2.8); supply them with --stocks FILE"}
+        return {"supplied": False, "shown": False, "note": CONF_NONE}
     if shown:
-        return {"supplied": True, "shown": True,
-                "note": "CONFIDENTIAL: contains actual stock levels and locations; do not distribute"}
-    return {"supplied": True, "shown": False,
-            "note": "confidential stock levels were supplied but are withheld; "
-                    "add --show-confidential to include them"}
+        return {"supplied": True, "shown": True, "note": CONF_SHOWN}
+    return {"supplied": True, "shown": False, "note": CONF_WITHHELD}
 
 
 def to_json(p: pd.DataFrame, *, show_confidential: bool = False) -> dict:

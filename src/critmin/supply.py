@@ -57,9 +57,19 @@ import pandas as pd
 
 from . import catalogue
 from .errors import DataValidationError, UnknownNameError
+from .i18n import N_
 from .indicators import concentration, governance, price, secondary
 from .method import Method
+from .reasons import template as _t
 from .units import MASS_TO_T, content_factors, price_per_tonne
+
+# the texts of the provenance table (English; translated where shown: critmin.reasons.translate)
+P_FIRST_OF = _t(N_("first of {order}"))
+P_TRADE = _t(N_("trade {stage}"))
+P_TRADE_RULE = _t(N_("contained tonnes where the code converts, else value; value-only flows kept (quantity "
+                     "imputed from unit values)"))
+P_SCREENED = _t(N_("unit values screened (factor {band} of the ±{years}-year median)"))
+P_DROPPED = _t(N_("{n} points dropped"))
 
 PRODUCTION_PRIORITY = ("wmd", "usgs_mcs", "bgs_wms")
 RESERVE_PRIORITY = ("usgs_mcs", "busch_usgs2024")
@@ -640,19 +650,17 @@ class SupplyData:
         """One row per prepared table: the sources and editions read and the rule applied."""
         rows = []
         for table, obs, rule in (
-                ("mine production", self.production_obs, "first of " + " > ".join(PRODUCTION_PRIORITY)),
-                ("reserves", self.reserves_obs, "first of " + " > ".join(RESERVE_PRIORITY)),
-                ("refined production", self.refined_obs, "first of " + " > ".join(REFINED_PRIORITY))):
+                ("mine production", self.production_obs, P_FIRST_OF.format(order=" > ".join(PRODUCTION_PRIORITY))),
+                ("reserves", self.reserves_obs, P_FIRST_OF.format(order=" > ".join(RESERVE_PRIORITY))),
+                ("refined production", self.refined_obs, P_FIRST_OF.format(order=" > ".join(REFINED_PRIORITY)))):
             for s in sorted(set(obs["source"] + ":" + obs["edition"])) if len(obs) else []:
                 rows.append({"table": table, "source": s, "rule": rule})
         for r in self.trade_sources.itertuples():
-            rows.append({"table": f"trade {r.stage}", "source": r.sources,
-                         "rule": "contained tonnes where the code converts, else value; value-only flows "
-                                 "kept (quantity imputed from unit values)"})
+            rows.append({"table": P_TRADE.format(stage=r.stage), "source": r.sources, "rule": P_TRADE_RULE})
         rows.append({"table": "prices", "source": "; ".join(sorted(set(self.prices["source"] + ":"
                                                                         + self.prices["edition"]))),
-                     "rule": f"unit values screened (factor {UV_BAND:g} of the ±{UV_HALF_WINDOW}-year "
-                             f"median); {len(self.price_dropped)} points dropped"})
+                     "rule": P_SCREENED.format(band=f"{UV_BAND:g}", years=UV_HALF_WINDOW) + "; "
+                             + P_DROPPED.format(n=len(self.price_dropped))})
         return pd.DataFrame(rows)
 
     # -- overlay -----------------------------------------------------------------------------

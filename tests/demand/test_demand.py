@@ -177,7 +177,7 @@ def test_html_report_is_self_contained(tmp_path):
     path = write(p, dm.outlook(p), tmp_path / "r.html")
     text = path.read_text(encoding="utf-8")
     assert "Plotly.newPlot" in text and '"barmode": "stack"' in text
-    assert "domestic demand 2018 (reported)" in text
+    assert "domestic demand 2018 (reported consumption)" in text
     import re
     assert not [u for u in re.findall(r"https?://[^\s\"'<>)]+", text) if "www.w3.org" not in u]
 
@@ -223,6 +223,6 @@ def test_html_report_in_japanese_names_minerals_and_technologies(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert "<html lang='ja'>" in text and "鉱物需要見通し" in text and "前提条件" in text
     assert "<h2>銅</h2>" in text and "<h2>ネオジム</h2>" in text
-    assert '"name": "Battery electric vehicles"' in text          # the scenario's technology label
+    assert '"name": "バッテリー電気自動車"' in text and "前提条件" in text   # the scenario's ja: block
     bad = CliRunner().invoke(app, ["demand", "--scenario", "seed-ev-1m", "--lang", "fr"])
-    assert bad.exit_code == 2 and "use en or ja" in bad.output
+    assert bad.exit_code == 2 and "use ja or en" in bad.output

@@ -162,7 +162,7 @@ def test_nickel_offtake_above_ore_imports():
 def test_report(table, tmp_path):
     p = write_report(table, tmp_path / "policy.html")
     text = p.read_text(encoding="utf-8")
-    assert "radar-nickel_upstream_equity-nickel" in text and '"name": "after_worst"' in text
+    assert "radar-nickel_upstream_equity-nickel" in text and '"name": "after (worst case)"' in text
     assert "https://" not in text and "http://cdn" not in text
 
 

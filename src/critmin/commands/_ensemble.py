@@ -43,7 +43,7 @@ def _countries(spec: str) -> str | list[str]:
 
 def run(*, country: str, year: int | None, years: str | None, draws: int, seed: int, top: int, sobol: bool,
         sobol_n: int, sobol_engine: str, scheduler: str | None, workers: int | None, out: Path | None,
-        format: str) -> None:
+        format: str, lang: str = "en") -> None:
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -56,8 +56,10 @@ def run(*, country: str, year: int | None, years: str | None, draws: int, seed: 
 
     from .. import ensemble as ens
     from ..errors import CritminError, DataValidationError
-    from .methods import records_json, _table, parse_years
+    from ..i18n import translator
+    from .methods import records_json, _table, localise, parse_years
 
+    _ = translator(lang)
     err = Console(stderr=True)
     try:
         if out is not None and out.suffix.lower() not in ("", ".parquet"):
@@ -70,40 +72,40 @@ def run(*, country: str, year: int | None, years: str | None, draws: int, seed: 
         if scheduler is None:
             scheduler = "local" if ens.dask_available() else "none"
             if scheduler == "none":
-                typer.echo(f"note: Dask is not installed ({ens.INSTALL_HINT}): the partitions run one after "
-                           "another in this process", err=True)
+                typer.echo(_("note: Dask is not installed ({hint}): the partitions run one after another in "
+                             "this process").format(hint=ens.INSTALL_HINT), err=True)
         ens.check_scheduler(scheduler)
         show = format != "json" and sys.stderr.isatty()
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       TimeRemainingColumn(), console=err, disable=not show, transient=True) as prog:
-            task = prog.add_task("preparing the supply data", total=None)
+            task = prog.add_task(_("preparing the supply data"), total=None)
 
             def prepared(i: int, n: int) -> None:
-                prog.update(task, description="preparing the supply data (importers)", completed=i, total=n)
+                prog.update(task, description=_("preparing the supply data (importers)"), completed=i, total=n)
 
             def done(i: int, n: int) -> None:
-                prog.update(task, description="uncertainty partitions (importer x year)", completed=i, total=n)
+                prog.update(task, description=_("uncertainty partitions (importer x year)"), completed=i, total=n)
 
             def event(text: str) -> None:
                 (prog.console.print if show else lambda t: typer.echo(t, err=True))(text)
 
             res = ens.run_ensemble(imps, yrs, draws=draws, seed=seed, top=top, sobol=sobol, sobol_n=sobol_n,
                                    sobol_engine=sobol_engine, scheduler=scheduler, workers=workers,
-                                   on_done=done, on_prepare=prepared, on_event=event)
+                                   on_done=done, on_prepare=prepared, on_event=event, lang=lang)
             written = ens.write(res, out) if out is not None else []
     except (CritminError, ValueError, OSError) as exc:
         fail(exc)
     p, r = res.provenance, res.run
     mem = r.get("memory_mb", {})
-    summary = (f"{p['partitions_done']} partitions done, {len(p['skipped'])} skipped; "
-               f"{r['compute_seconds']:.1f} s on {r['workers']} worker(s) ({r['scheduler']}), data prepared once in "
-               f"{r['prepare_seconds']:.1f} s ({r['snapshot_mb']:.1f} MB shared); memory per worker "
-               + (("{:.0f} MB" if min(mem.values()) == max(mem.values()) else "{:.0f}–{:.0f} MB").format(
-                   min(mem.values()), max(mem.values())) if mem else "not measured"))
-    typer.echo(summary, err=True)
+    memory = ((f"{min(mem.values()):.0f} MB" if min(mem.values()) == max(mem.values()) else
+               f"{min(mem.values()):.0f}–{max(mem.values()):.0f} MB") if mem else _("not measured"))
+    typer.echo(_("{done} partitions done, {skipped} skipped; {s:.1f} s on {w} worker(s) ({sched}), data prepared "
+                 "once in {prep:.1f} s ({mb:.1f} MB shared); memory per worker {memory}").format(
+        done=p["partitions_done"], skipped=len(p["skipped"]), s=r["compute_seconds"], w=r["workers"],
+        sched=r["scheduler"], prep=r["prepare_seconds"], mb=r["snapshot_mb"], memory=memory), err=True)
     if written:
-        typer.echo(f"written to {out} (seed {p['seed']}, {p['draws']:,} draws, data {p['data_fingerprint']})",
-                   err=True)
+        typer.echo(_("written to {out} (seed {seed}, {draws} draws, data {data})").format(
+            out=out, seed=p["seed"], draws=f"{p['draws']:,}", data=p["data_fingerprint"]), err=True)
     t = res.table
     if format == "json":
         doc = {"provenance": p, "run": r, "written": [str(w) for w in written]}
@@ -115,7 +117,85 @@ def run(*, country: str, year: int | None, years: str | None, draws: int, seed: 
         m = t[t["indicator"] == "mean_score"].sort_values(["importer", "year", "base"],
                                                              ascending=[True, True, False])
         m = m.groupby(["importer", "year"], sort=False).head(top)
-        _table(m, f"Mean score bands, top {top} per importer and year ({p['draws']:,} draws, seed {p['seed']}; "
-                  "--out DIR or FILE.parquet keeps every row)",
+        _table(localise(m, lang), _("Mean score bands, top {top} per importer and year ({draws} draws, seed {seed}; "
+                                    "--out DIR or FILE.parquet keeps every row)").format(
+                   top=top, draws=f"{p['draws']:,}", seed=p["seed"]),
                ["importer", "year", "mineral", "base", "p05", "p50", "p95"],
-               {c: "{:.3f}" for c in ("base", "p05", "p50", "p95")})
+               {c: "{:.3f}" for c in ("base", "p05", "p50", "p95")}, lang=lang)
+
+
+def run_sweep(kind: str, sweep: Path, *, policy: Path | None = None, seed: int = 0, scheduler: str | None = None,
+              workers: int | None = None, out: Path | None = None, format: str = "table", lang: str = "en") -> None:
+    """``critmin disrupt --sweep FILE`` (``kind`` ``disrupt``) and ``critmin policy rank POLICY --sweep
+    FILE`` (``policy``): the scenarios of the file as partitions (:mod:`critmin.sweep`)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .. import ensemble as ens
+    from .. import sweep as sw
+    from ..errors import CritminError, DataValidationError
+    from ..i18n import translator
+    from .methods import _table, localise, records_json
+
+    _ = translator(lang)
+    err = Console(stderr=True)
+    format = str(getattr(format, "value", format))
+    try:
+        if out is not None and out.suffix.lower() not in ("", ".parquet"):
+            raise DataValidationError("a sweep writes Parquet", field="--out", found=str(out),
+                                      fix="name a directory (partitioned by mineral or importer) or a FILE.parquet")
+        if out is not None:
+            ens.check_output(out)
+        if scheduler is None:
+            scheduler = "local" if ens.dask_available() else "none"
+        ens.check_scheduler(scheduler)
+        show = format != "json" and sys.stderr.isatty()
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, disable=not show, transient=True) as prog:
+            task = prog.add_task(_("preparing the data"), total=None)
+
+            def prepared(i: int, n: int) -> None:
+                prog.update(task, completed=i, total=n)
+
+            def done(i: int, n: int) -> None:
+                prog.update(task, description=_("sweep partitions"), completed=i, total=n)
+
+            def event(text: str) -> None:
+                (prog.console.print if show else lambda t: typer.echo(t, err=True))(text)
+
+            res = sw.run_sweep(kind, sweep, policy=policy, seed=seed, scheduler=scheduler, workers=workers,
+                               on_done=done, on_prepare=prepared, on_event=event, lang=lang)
+            written = ens.write(res, out) if out is not None else []
+    except (CritminError, ValueError, OSError) as exc:
+        fail(exc)
+    p, r = res.provenance, res.run
+    typer.echo(_("{n} scenarios in {parts} partitions, {rows} rows; {s:.1f} s on {w} worker(s) ({sched}); "
+                 "data prepared once in {prep:.1f} s").format(
+        n=p["scenarios"], parts=p["partitions"], rows=p["rows"], s=r["compute_seconds"], w=r["workers"],
+        sched=r["scheduler"], prep=r["prepare_seconds"]), err=True)
+    for sk in p["skipped"]:
+        typer.echo(_("skipped {n} scenario(s) of {mineral} into {importer}: {reason}").format(
+            n=sk["scenarios"], mineral=sk["mineral"], importer=sk["importer"], reason=sk["reason"]), err=True)
+    if written:
+        typer.echo(_("written to {out}").format(out=out), err=True)
+    t = res.table
+    if format == "json":
+        doc = {"provenance": p, "run": r, "written": [str(w) for w in written]}
+        if out is None:
+            doc["records"] = records_json(t, list(t.columns))
+        typer.echo(json.dumps(doc, ensure_ascii=False, default=str))
+        return
+    if out is not None or not len(t):
+        return
+    if kind == "disrupt":
+        show_t = t.sort_values(["shortfall_t", "scenario"], ascending=[False, True]).head(20)
+        cols = ["importer", "mineral", "exporters", "share", "days", "stock_days", "shortfall_t", "covered_days",
+                "stock_needed_t"] + (["mc_shortfall_p95_t", "mc_prob_shortfall"] if (t["runs"] > 0).any() else [])
+        title = _("Disruption sweep: the {n} largest shortfalls of {total} scenarios (--out DIR or FILE.parquet "
+                  "keeps every row)").format(n=len(show_t), total=len(t))
+    else:
+        show_t = t.sort_values(["reduction", "scenario"], ascending=[False, True]).head(20)
+        cols = ["importer", "year", "scale", "intervention", "size", "reduction", "cost", "reduction_per_cost"]
+        title = _("Policy sweep: the {n} largest risk reductions of {total} rows (--out DIR or FILE.parquet "
+                  "keeps every row)").format(n=len(show_t), total=len(t))
+    _table(localise(show_t, lang), title, cols, {c: "{:,.4g}" for c in cols if t[c].dtype.kind == "f"}, lang=lang)

@@ -9,7 +9,12 @@ from typing import List, Optional
 
 import typer
 
+from ..i18n import N_, number, translator
 from ._common import fail as _fail
+from ._common import lang_option
+
+#: the line after a download (the zip's size and checksum)
+DOWNLOADED = N_("downloaded {size} bytes, SHA-256 {sha}")
 
 fetch_app = typer.Typer(no_args_is_help=True,
                         help="Download official trade releases (CEPII BACI, UN Comtrade) and import the "
@@ -24,6 +29,7 @@ def fetch_baci_cmd(
                                                  "default $CRITMIN_BACI_URL or the CEPII site"),
     keep_download: bool = typer.Option(False, "--keep-download", help="keep the zip in the user data dir"),
     no_progress: bool = typer.Option(False, "--no-progress", help="no progress bar"),
+    lang: str = lang_option(),
 ) -> None:
     """Download a CEPII BACI bulk release (resumable), keep the catalogue's HS codes and import them.
 
@@ -34,17 +40,21 @@ def fetch_baci_cmd(
     from ..fetch import fetch_baci
     from ..store import default_store, reset_default_store
 
+    _ = translator(lang)
     try:
         res = fetch_baci(release, nomenclature, url=url, store=default_store(), progress=not no_progress,
-                         keep_download=keep_download, log=lambda m: typer.echo(m, err=True))
+                         keep_download=keep_download)
     except CritminError as exc:
         _fail(exc)
     reset_default_store()
+    if res.size:
+        typer.echo(_(DOWNLOADED).format(size=number(res.size, lang), sha=res.sha256), err=True)
     if res.already:
-        typer.echo(f"{res.url} (SHA-256 {res.sha256[:12]}…) is already imported; nothing to do")
+        typer.echo(_("{url} (SHA-256 {sha}…) is already imported; nothing to do").format(url=res.url,
+                                                                                       sha=res.sha256[:12]))
         return
-    typer.echo(f"imported {res.rows:,} observations of BACI {res.edition} from {res.url} "
-               f"(SHA-256 {res.sha256}) into {res.path}")
+    typer.echo(_("imported {n} observations of BACI {edition} from {url} (SHA-256 {sha}) into {path}").format(
+        n=number(res.rows, lang), edition=res.edition, url=res.url, sha=res.sha256, path=res.path))
 
 
 @fetch_app.command("comtrade")
@@ -56,12 +66,14 @@ def fetch_comtrade_cmd(
     url: Optional[str] = typer.Option(None, help="API base URL (default $CRITMIN_COMTRADE_URL or "
                                                  "https://comtradeapi.un.org/data/v1/get)"),
     no_progress: bool = typer.Option(False, "--no-progress", help="no progress bar"),
+    lang: str = lang_option(),
 ) -> None:
     """Imports declared to UN Comtrade (API v1; key from $COMTRADE_API_KEY), imported as source 'comtrade'."""
     from ..errors import CritminError
     from ..fetch import fetch_comtrade, parse_years
     from ..store import default_store, reset_default_store
 
+    _ = translator(lang)
     reps = [r.strip() for item in reporter for r in item.split(",") if r.strip()]
     try:
         res = fetch_comtrade(reps, None if hs is None else hs.split(","), parse_years(years), url=url,
@@ -70,9 +82,11 @@ def fetch_comtrade_cmd(
         _fail(exc)
     reset_default_store()
     if res.already:
-        typer.echo(f"these UN Comtrade records (SHA-256 {res.sha256[:12]}…) are already imported; nothing to do")
+        typer.echo(_("these UN Comtrade records (SHA-256 {sha}…) are already imported; nothing to do").format(
+            sha=res.sha256[:12]))
         return
-    typer.echo(f"imported {res.rows:,} observations ({res.edition}) into {res.path}")
+    typer.echo(_("imported {n} observations ({edition}) into {path}").format(n=number(res.rows, lang),
+                                                                            edition=res.edition, path=res.path))
 
 
 def register(app: typer.Typer) -> None:

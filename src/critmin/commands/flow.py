@@ -7,8 +7,12 @@ from typing import Optional
 
 import typer
 
+from ..i18n import N_
 from ._common import console as _console
 from ._common import fail as _fail
+from ._common import lang_option
+
+WRITTEN = {"xlsx": N_("flow workbook written to {path}"), "html": N_("Sankey page written to {path}")}
 
 
 def register(app: typer.Typer) -> None:
@@ -21,17 +25,16 @@ def register(app: typer.Typer) -> None:
         out: Optional[Path] = typer.Option(None, "--out", help="write the Sankey page (HTML) here; with "
                                                                 "--format xlsx the workbook"),
         format: str = typer.Option("table", "--format", help="table, json or xlsx"),
-        lang: str = typer.Option("en", "--lang", help="ja or en"),
+        lang: str = lang_option(),
     ) -> None:
         """Material flow of a mineral: mine → concentrate trade → smelting → refined trade → use → scrap,
         with the risk score of each stage and the balance (unknown) at every node."""
         from ..errors import CritminError
+        from ..i18n import translator
         from ._common import check_out
 
         if format not in ("table", "json", "xlsx"):
             _fail(ValueError(f"unknown format {format!r}: use table, json or xlsx"))
-        if lang not in ("en", "ja"):
-            _fail(ValueError(f"unknown language {lang!r}: use en or ja"))
         if format == "xlsx" and out is None:
             out = Path(f"critmin-flow-{mineral}-{'world' if world else country}-{year or 'latest'}.xlsx")
         check_out(out)
@@ -42,7 +45,7 @@ def register(app: typer.Typer) -> None:
             if format == "xlsx":
                 from ..report.flow import write_xlsx
 
-                write_xlsx(f, out)
+                write_xlsx(f, out, lang)
             elif out is not None:
                 from ..report.flow import write_flow
 
@@ -50,37 +53,38 @@ def register(app: typer.Typer) -> None:
         except CritminError as exc:
             _fail(exc)
         if format == "json":
-            typer.echo(json.dumps(f.to_json(), ensure_ascii=False))
+            typer.echo(json.dumps(f.to_json(lang), ensure_ascii=False))
         elif format == "table":
             _print(f, lang)
         if out is not None:
-            typer.echo(f"{'workbook' if format == 'xlsx' else 'report'} written to {out}", err=True)
+            typer.echo(translator(lang)(WRITTEN["xlsx" if format == "xlsx" else "html"]).format(path=out), err=True)
 
 
 def _print(f, lang: str) -> None:
+    """The stages (status, score, source, reason) and the balance of the chain's nodes, in ``lang``."""
     from rich.table import Table, box
 
-    from .. import catalogue
-    from ..report.flow import LABELS, _t
+    from ..flow import text
+    from ..i18n import translator
+    from ..report.flow import H, LEGEND, basis_text, flow_title, node_names, stage_rows, tonnes
 
-    L = LABELS[lang]
+    _ = translator(lang)
     con = _console()
-    who = f.country or L["world"]
-    t = Table(title=f"{L['title']} — {catalogue.name(f.mineral, lang)} · {who} · {f.year}", box=box.SIMPLE_HEAD)
-    for c in (L["stage"], L["status"], L["score"], L["source"], L["reason"]):
-        t.add_column(c, overflow="fold")
-    for s in f.stages:
-        sc = s.get("score")
-        t.add_row(L["stage_names"].get(s["stage"], s["stage"]), L.get(s["status"], s["status"]),
-                  "" if sc is None else f"{sc:.2f}", s.get("source") or "", s.get("reason") or "")
+    t = Table(title=flow_title(f, lang), box=box.SIMPLE_HEAD)
+    for k in ("stage", "status", "score", "source", "reason"):
+        t.add_column(_(H[k]), overflow="fold")
+    for s in stage_rows(f, lang):
+        t.add_row(s["stage"], s["status"], s["score"], s["source"], s["reason"])
     con.print(t)
-    b = Table(title=L["balance"], box=box.SIMPLE_HEAD, caption=L["legend"], caption_justify="left")
-    for c in (L["node"], L["in"], L["out"], L["unknown"], L["share"], L["basis"]):
-        b.add_column(c, justify="left" if c in (L["node"], L["basis"]) else "right", overflow="fold")
-    bal = f.balance
-    bal = bal[~bal["node"].str.startswith(("rimp:", "rexp:", "imp:"))]
-    for r in bal.itertuples(index=False):
-        b.add_row(r.node, _t(r.in_t), _t(r.out_t), _t(r.unknown_t), f"{100 * r.unknown_share:.1f}%", r.basis)
+    names = node_names(f, lang)
+    b = Table(title=_(H["balance"]), box=box.SIMPLE_HEAD, caption=_(LEGEND), caption_justify="left")
+    for k in ("node", "in", "out", "unknown", "share", "basis"):
+        b.add_column(_(H[k]), justify="left" if k in ("node", "basis") else "right", overflow="fold")
+    for r in f.balance_records:
+        if r["node"].startswith(("rimp:", "rexp:", "imp:")):
+            continue
+        b.add_row(names.get(r["node"], r["node"]), tonnes(r["in_t"], lang), tonnes(r["out_t"], lang),
+                  tonnes(r["unknown_t"], lang), f"{100 * r['unknown_share']:.1f}%", basis_text(r["basis"], lang))
     con.print(b)
     for n in f.notes:
-        con.print(f"  {n}", style="dim")
+        con.print(f"  {text(n, lang)}", style="dim")

@@ -10,32 +10,29 @@ from typing import Optional
 
 import typer
 
-from ._common import Fmt, console, fail
+from ..i18n import N_
+from ..langmaps import ByLang
+from ._common import Fmt, console, fail, lang_option
 
-#: Column headers and fixed phrases, Japanese and English.
-TEXT = {
-    "en": {"title": "Mineral lists (use with `critmin assess --list ID`)", "id": "list", "name": "name",
-           "date": "date", "entries": "entries", "minerals": "catalogue ids", "source": "source",
-           "entry": "entry as published", "mineral": "catalogue id", "note": "note", "none": "(none)",
-           "read": "read from", "rule": "mapping rule"},
-    "ja": {"title": "鉱種リスト（`critmin assess --list ID` で指定）", "id": "リスト", "name": "名称",
-           "date": "日付", "entries": "掲載数", "minerals": "カタログID数", "source": "出典",
-           "entry": "掲載名", "mineral": "カタログID", "note": "注記", "none": "（該当なし）",
-           "read": "参照ページ", "rule": "対応規則"},
-}
+#: Column headers and fixed phrases (English; the Japanese is in lists.po). The lists' own notes
+#: and mapping rule (data, catalogue/list_sources.csv, lists.csv) are translated where the
+#: catalogue holds their text, else shown as published.
+TEXT = ByLang({"title": N_("Mineral lists (use with `critmin assess --list ID`)"), "id": N_("list"),
+               "name": N_("name"), "date": N_("date"), "entries": N_("entries"), "minerals": N_("catalogue ids"),
+               "source": N_("source"), "entry": N_("entry as published"), "mineral": N_("catalogue id"),
+               "note": N_("note"), "none": N_("(none)"), "read": N_("read from"), "rule": N_("mapping rule")})
 
 
 def register(app: typer.Typer) -> None:
     @app.command("lists")
     def lists_cmd(list_id: Optional[str] = typer.Argument(None, help="a list id: show its entries"),
-                  lang: str = typer.Option("en", help="ja or en"),
+                  lang: str = lang_option(),
                   format: Fmt = typer.Option(Fmt.table, "--format", help="table or json")) -> None:
         """The published mineral lists with their source and member counts (or one list's entries)."""
         from .. import catalogue
         from ..errors import CritminError
+        from ..i18n import tr
 
-        if lang not in TEXT:
-            fail(CritminError(f"unknown language {lang!r}: use ja or en"))
         t = TEXT[lang]
         try:
             src = catalogue.lists()
@@ -82,11 +79,11 @@ def register(app: typer.Typer) -> None:
 
         tab = Table(title=f"{lid}: {r[name_col]} ({r['date']})", box=box.SIMPLE_HEAD, pad_edge=False,
                     caption=f"{t['source']}: {r['publisher']}, {r['document']} <{r['url']}>\n"
-                            f"{t['read']}: {r['page_title']} <{r['page_url']}>\n{t['rule']}: {r['rule']}",
+                            f"{t['read']}: {r['page_title']} <{r['page_url']}>\n{t['rule']}: {tr(r['rule'], lang)}",
                     caption_justify="left")
         for c in ("entry", "mineral", "note"):
             tab.add_column(t[c], overflow="fold")
         for x in e.itertuples(index=False):
             label = catalogue.name(x.mineral, lang) if x.mineral else t["none"]
-            tab.add_row(x.entry, f"{x.mineral} ({label})" if x.mineral else label, x.note)
+            tab.add_row(x.entry, f"{x.mineral} ({label})" if x.mineral else label, tr(x.note, lang) if x.note else "")
         console(100).print(tab)

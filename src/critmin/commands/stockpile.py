@@ -7,8 +7,9 @@ from typing import List, Optional
 
 import typer
 
+from ..i18n import translator
 from ._common import OutFmt as Fmt
-from ._common import check_out, console
+from ._common import check_out, console, lang_option
 from ._common import fail as _fail
 
 
@@ -40,39 +41,40 @@ def parse_importance(items: list[str] | None) -> dict[str, float] | float | None
     return out
 
 
-def plan_report(p, *, show_confidential: bool) -> str:
-    """HTML page of a stockpile plan (confidential columns only when ``show_confidential``)."""
-    import html
+def plan_report(p, *, show_confidential: bool, lang: str = "en") -> str:
+    """HTML page of a stockpile plan (:func:`critmin.report.stockpile.plan_report`)."""
+    from ..report.stockpile import plan_report as _report
 
-    from .. import stockpile as sp
-    from ..disruption import figure, render_html, table_html
+    return _report(p, show_confidential=show_confidential, lang=lang)
 
-    doc = sp.to_json(p, show_confidential=show_confidential)
-    recs = doc["records"]
-    ok = [r for r in recs if r["target_t"] is not None]
-    figs = [figure([{"type": "bar", "x": [r["mineral"] for r in ok], "y": [r["target_days"] for r in ok],
-                   "name": "target days"}], "Target days per mineral", "", "days"),
-            figure([{"type": "bar", "x": [r["mineral"] for r in ok], "y": [r["target_t"] for r in ok],
-                   "name": "target quantity"}], "Target quantity per mineral", "", "tonnes (basis per row)")]
-    cols = ["mineral", "standard_consumption_t", "target_days", "target_t", "risk", "importance", "basis",
-            "unit_basis", "stage", "n_years", "imports_t", "exports_t", "production_t", "imputed_t", "reason"]
-    if doc["confidential"]["shown"]:
-        cols += ["stock_t", "stock_days", "gap_t", "locations"]
-        figs.append(figure([{"type": "bar", "x": [r["mineral"] for r in ok], "y": [r["target_days"] for r in ok],
-                           "name": "target days"},
-                          {"type": "bar", "x": [r["mineral"] for r in ok], "y": [r.get("stock_days") for r in ok],
-                           "name": "stock held, days"}], "Stock held against target (CONFIDENTIAL)", "", "days"))
-    body = (f"<p>{html.escape(recs[0]['rule'] if recs else '')}. R = mean of the assessment's "
-            f"{', '.join(sp.RISK_INDICATORS)} scores; w = industrial-importance weight. Apparent consumption = "
-            "domestic production + imports - mirror exports at the mineral's refined stage (else concentrate, "
-            "else chemical), in contained tonnes where the HS code's basis converts, value-only flows counted "
-            "through quantities imputed from unit values (imputed_t); years whose exports exceed imports + "
-            "production are left out, and where every year does, the stage's imports stand in (basis "
-            "'imports'). See critmin.balance.</p>"
-            + table_html(recs, cols, {"risk": ".2f", "importance": ".2f", "target_days": ".0f", "n_years": "d",
-                                      "stock_days": ".0f"}))
-    return render_html(f"Stockpile plan: {doc['country']} {doc['year']}", [("Plan", body, figs)],
-                       banner=doc["confidential"]["note"])
+
+def data_target(fmt: Fmt, out: Optional[Path], *, private: bool = False) -> Optional[Path]:
+    """Where a CSV or workbook goes: ``--out`` with ``--format xlsx`` (required) or with ``--format csv``
+    and a name not ending in .html; None = stdout (CSV) or no data file. Checked before any work."""
+    from ..errors import CritminError
+
+    if fmt == Fmt.xlsx and out is None:
+        _fail(CritminError("--format xlsx writes a workbook: give its path with --out, e.g. --out plan.xlsx"))
+    if fmt == Fmt.xlsx or (fmt == Fmt.csv and out is not None and out.suffix.lower() not in (".html", ".htm")):
+        return check_out(out, private=private)
+    return None
+
+
+def write_data(data: bytes, target: Optional[Path], fmt: Fmt, lang: str, *, private: bool = False) -> None:
+    """Write a CSV/workbook to ``target`` (owner-only when ``private``) or the CSV to stdout."""
+    from ..errors import CritminError
+    from ..i18n import translator
+    from ..report.io import write_bytes_atomic
+
+    if target is None:
+        typer.echo(data, nl=False)
+        return
+    try:
+        write_bytes_atomic(target, data, private=private)
+    except CritminError as exc:
+        _fail(exc)
+    _ = translator(lang)
+    typer.echo(_("{what} written to {path}").format(what=fmt.value, path=target), err=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -96,8 +98,11 @@ def register(app: typer.Typer) -> None:
         cap_days: float = typer.Option(180.0, help="upper bound on target days"),
         window: int = typer.Option(5, help="years averaged for the standard consumption"),
         consumption: Optional[Path] = typer.Option(None, help="your consumption CSV: mineral, year, consumption_t"),
-        format: Fmt = typer.Option(Fmt.table, "--format", help="table, json or csv"),
-        out: Optional[Path] = typer.Option(None, help="write a self-contained HTML report here"),
+        format: Fmt = typer.Option(Fmt.table, "--format", help="table, json, csv (UTF-8 with BOM) or xlsx (a "
+                                   "workbook: plan, sources, method; needs --out)"),
+        out: Optional[Path] = typer.Option(None, help="write a self-contained HTML report here; with --format xlsx "
+                                           "the workbook, with --format csv the CSV file"),
+        lang: str = lang_option(),
     ) -> None:
         """Stockpile targets per mineral: standard consumption, target days, target quantity."""
         import pandas as pd
@@ -106,7 +111,11 @@ def register(app: typer.Typer) -> None:
         from ..disruption import write_html
         from ..errors import CritminError, DataValidationError
 
-        check_out(out, private=show_confidential and stocks is not None)
+        _ = translator(lang)
+        private = show_confidential and stocks is not None
+        target = data_target(format, out, private=private)
+        if target is None:
+            check_out(out, private=private)
         try:
             cons = None
             if consumption is not None:
@@ -116,98 +125,90 @@ def register(app: typer.Typer) -> None:
             p = sp.plan(country, year, mineral or None, stocks=stocks, importance=parse_importance(importance),
                         base_days=base_days, risk_gain=risk_gain, cap_days=cap_days, window=window,
                         consumption=cons)
-            if out is not None:
-                private = bool(p.attrs.get("confidential")) and show_confidential
-                write_html(out, plan_report(p, show_confidential=show_confidential), private=private)
+            secret = bool(p.attrs.get("confidential")) and show_confidential
+            if out is not None and target is None:
+                write_html(out, plan_report(p, show_confidential=show_confidential, lang=lang), private=secret)
+            data = None
+            if format == Fmt.xlsx:
+                from ..report.excel import workbook_bytes
+                from ..report.stockpile import plan_sheets
+                from ..store import read_manifest
+
+                data = workbook_bytes(plan_sheets(p, show_confidential=show_confidential, lang=lang,
+                                                  manifest=read_manifest()))
+            elif format == Fmt.csv:
+                from ..report.excel import csv_bytes
+                from ..report.stockpile import plan_sheets
+
+                data = csv_bytes(next(iter(plan_sheets(p, show_confidential=show_confidential, lang=lang).values())))
         except (CritminError, ValueError) as exc:
             _fail(exc)
         if format == Fmt.json:
             typer.echo(json.dumps(sp.to_json(p, show_confidential=show_confidential), ensure_ascii=False))
-        elif format == Fmt.csv:
-            v = sp.public_view(p, show_confidential)
-            v = v.assign(years=v["years"].map(lambda y: " ".join(map(str, y))))
-            if "locations" in v:
-                v["locations"] = v["locations"].map("; ".join)
-            typer.echo(v.to_csv(index=False), nl=False)
+        elif data is not None:
+            write_data(data, target, format, lang, private=secret)
         else:
-            from rich.table import Table, box
+            from ..report.stockpile import plan_table
 
-            doc = sp.to_json(p, show_confidential=show_confidential)
-            t = Table(title=f"Stockpile plan, {doc['country']} {doc['year']} (standard consumption = "
-                            f"{window}-year mean)", box=box.SIMPLE_HEAD,
-                      caption=f"{doc['records'][0]['rule'] if doc['records'] else ''}\n"
-                              "cons. = standard consumption (app. = apparent consumption; imp. = the "
-                              "stage's imports where exports exceed imports + production in every year); "
-                              "quantities in contained element unless (g) gross weight or (m) mixed; R = risk score; w = importance weight; yrs = years averaged.\n"
-                              f"{doc['confidential']['note']}", caption_justify="left")
-            show_w = any(r["importance"] for r in doc["records"])
-            cols = (["mineral", "cons. t", "basis / stage", "yrs", "R"] + (["w"] if show_w else [])
-                    + ["days", "target t"])
-            if doc["confidential"]["shown"]:
-                cols += ["stock t", "stock d", "gap t"]
-            for c in cols:
-                t.add_column(c, justify="left" if c in ("mineral", "basis / stage") else "right", no_wrap=True)
-            for r in doc["records"]:
-                unit = {"contained element": "", "gross weight": " (g)"}.get(
-                    r["unit_basis"], " (m)" if r["unit_basis"].startswith("mixed") else "")
-                basis = {"apparent": "app.", "imports": "imp.", "usgs_salient": "USGS", "user": "user",
-                         "none": "-"}.get(r["basis"], r["basis"])
-                row = [r["mineral"], _num(r["standard_consumption_t"], 0),
-                       f"{basis} {r['stage'].replace(' + intermediate', '+int.')}{unit}".strip(), str(r["n_years"]),
-                       _num(r["risk"], 2)] + ([_num(r["importance"], 1)] if show_w else []) + [
-                       _num(r["target_days"], 0), _num(r["target_t"], 0)]
-                if doc["confidential"]["shown"]:
-                    row += [_num(r.get("stock_t"), 0), _num(r.get("stock_days"), 0), _num(r.get("gap_t"), 0)]
-                t.add_row(*row)
-            console(130).print(t)
-        if out is not None:
-            typer.echo(f"report written to {out}", err=True)
+            console(130).print(plan_table(sp.to_json(p, show_confidential=show_confidential), lang))
+        if out is not None and target is None:
+            typer.echo(_("report written to {path}").format(path=out), err=True)
 
     @sp_app.command("events")
-    def events_cmd(format: Fmt = typer.Option(Fmt.table, "--format", help="table or json")) -> None:
-        """The dated catalogue of export restrictions and other measures (SPEC 2.10)."""
+    def events_cmd(format: Fmt = typer.Option(Fmt.table, "--format", help="table, json, csv (UTF-8 with BOM) or "
+                                              "xlsx (needs --out)"),
+                   out: Optional[Path] = typer.Option(None, help="with --format xlsx or csv: the file"),
+                   lang: str = lang_option()) -> None:
+        """The dated catalogue of export restrictions and other measures, with the date it runs to."""
         from ..disruption import events
+        from ..report.stockpile import EVENT_COLUMNS, event_rows
 
+        _ = translator(lang)
+        target = data_target(format, out)
         ev = events()
-        if format != Fmt.table:
+        if format == Fmt.json:
             typer.echo(json.dumps(ev.assign(date=ev["date"].astype(str)).drop(columns="year").to_dict("records"),
                                   ensure_ascii=False))
             return
+        rows = event_rows(ev, lang)
+        if format in (Fmt.csv, Fmt.xlsx):
+            import pandas as pd
+
+            from ..report.excel import csv_bytes, workbook_bytes
+
+            df = pd.DataFrame({**{"id": ev["id"].tolist()},
+                               **{_(v): [r[k] for r in rows] for k, v in EVENT_COLUMNS.items()},
+                               "HS": [", ".join(h) for h in ev["hs"]], _("source"): ev["source"].tolist(),
+                               "URL": ev["url"].tolist()})
+            write_data(csv_bytes(df) if format == Fmt.csv else workbook_bytes({_("events"): df}), target, format,
+                       lang)
+            return
         from rich.table import Table
 
-        t = Table(title="Disruption event catalogue")
-        for c in ("date", "country", "mineral", "stage", "type", "measure"):
-            t.add_column(c, overflow="fold")
-        for r in ev.itertuples():
-            t.add_row(str(r.date), r.country, r.mineral, r.stage, r.type, r.measure)
+        asof = ev.attrs.get("as_of")
+        t = Table(title=_("Disruption event catalogue (as of {date})").format(date=asof) if asof
+                  else _("Disruption event catalogue"))
+        for k, v in EVENT_COLUMNS.items():
+            t.add_column(_(v), overflow="fold", no_wrap=k == "date")
+        for r in rows:
+            t.add_row(*(r[k] for k in EVENT_COLUMNS))
         console(130).print(t)
 
     def _list_scenarios(fmt: Fmt, lang: str) -> None:
-        import json
-
-        from ..catalogue import name
         from ..disruption import events_as_of, scenario_table
+        from ..report.stockpile import scenario_lines
 
         t = scenario_table().sort_values(["date", "name"], na_position="first")
-        if fmt == Fmt.json:
+        if fmt != Fmt.table:
             typer.echo(json.dumps({"scenarios": t.fillna("").to_dict("records"), "events_as_of": events_as_of()},
                                   ensure_ascii=False, default=str))
             return
-        ja = lang == "ja"
-        for r in t.itertuples(index=False):
-            head = (f"{r.name:28s} {r.date or '':10s} {name(r.mineral, lang)}/{r.stage or 'auto'} "
-                    f"{'輸入国' if ja else 'into'} {r.importer}, {r.cuts}, {r.days:g} {'日' if ja else 'days'}: {r.title}")
-            typer.echo(head)
-            if r.source:
-                typer.echo(f"{'':28s} {'出典' if ja else 'source'}: {r.source}" + (f" <{r.url}>" if r.url else ""))
-        asof = events_as_of()
-        if asof:
-            typer.echo(f"{'イベント目録の基準日' if ja else 'event catalogue as of'} {asof}; "
-                       + ("実行: critmin disrupt --scenario 名前" if ja else "run one: critmin disrupt --scenario NAME"))
+        for line in scenario_lines(t, lang, events_as_of()):
+            typer.echo(line)
 
     @sp_app.command("scenarios")
     def scenarios_cmd(format: Fmt = typer.Option(Fmt.table, "--format", help="table or json"),
-                      lang: str = typer.Option("en", help="ja or en")) -> None:
+                      lang: str = lang_option()) -> None:
         """The shipped disruption scenarios with their date and source (`critmin disrupt --scenario NAME`)."""
         _list_scenarios(format, lang)
 
@@ -230,24 +231,42 @@ def register(app: typer.Typer) -> None:
                                                "them with dates and sources"),
         flows: Optional[Path] = typer.Option(None, help="your own import mix CSV: exporter, t"),
         monte_carlo: bool = typer.Option(False, "--monte-carlo", help="also simulate random restrictions"),
-        sim_years: int = typer.Option(100_000, help="Monte Carlo: simulated years"),
+        runs: Optional[int] = typer.Option(None, "--runs", "--sim-years",
+                                           help="Monte Carlo: simulated years (default 100,000); giving it runs "
+                                                "the Monte Carlo"),
         seed: int = typer.Option(0, help="Monte Carlo: random seed"),
         duration_days: float = typer.Option(90.0, help="Monte Carlo: (mean) length of one restriction, days"),
         duration: str = typer.Option("exponential", help="Monte Carlo: exponential | fixed"),
         quantile: float = typer.Option(0.95, help="Monte Carlo: tail quantile"),
-        format: Fmt = typer.Option(Fmt.table, "--format", help="table or json"),
-        out: Optional[Path] = typer.Option(None, help="write a self-contained HTML report here"),
+        format: Fmt = typer.Option(Fmt.table, "--format", help="table, json, csv (UTF-8 with BOM: the figures, or "
+                                   "the Monte Carlo table) or xlsx (a workbook; needs --out)"),
+        out: Optional[Path] = typer.Option(None, help="write a self-contained HTML report here; with --format xlsx "
+                                           "the workbook, with --format csv the CSV file"),
+        sweep: Optional[Path] = typer.Option(None, "--sweep", help="sweep file (YAML/CSV) of scenarios: grid or list; "
+                                             "Parquet to --out DIR|FILE.parquet (examples/sweeps)"),
+        scheduler: Optional[str] = typer.Option(None, help="--sweep on: none | local | tcp://HOST:8786"),
+        workers: Optional[int] = typer.Option(None, help="--sweep: LocalCluster worker processes"),
+        lang: str = lang_option(),
     ) -> None:
         """Simulate an export stop: shortfall, stockpile cover, stockpile needed; optional Monte Carlo."""
+        if sweep is not None:                  # a sweep of scenarios (issue 15): critmin.sweep
+            from ._ensemble import run_sweep
+            return run_sweep("disrupt", sweep, seed=seed, scheduler=scheduler, workers=workers, out=out,
+                             format=format, lang=lang)
         import pandas as pd
 
         from .. import disruption as dr
         from ..errors import CritminError, DataValidationError
 
+        _ = translator(lang)
         if scenario is not None and scenario.strip().lower() == "list":
-            _list_scenarios(format, "en")
+            _list_scenarios(format, lang)
             return
-        check_out(out, private=show_confidential and stocks is not None)
+        monte_carlo = monte_carlo or runs is not None
+        private = show_confidential and stocks is not None
+        target = data_target(format, out, private=private)
+        if target is None:
+            check_out(out, private=private)
         try:
             fl = None
             if flows is not None:
@@ -275,9 +294,10 @@ def register(app: typer.Typer) -> None:
             if monte_carlo:
                 if mineral is None:
                     raise DataValidationError("--mineral is needed with --monte-carlo")
-                mc = dr.monte_carlo(country or "JPN", mineral, stage, year, n_years=sim_years, seed=seed,
-                                    duration_days=duration_days, duration=duration, quantile=quantile,
-                                    max_shortfall_t=max_shortfall, flows=fl, progress=format == Fmt.table)
+                mc = dr.monte_carlo(country or "JPN", mineral, stage, year, n_years=100_000 if runs is None else runs,
+                                    seed=seed, duration_days=duration_days, duration=duration, quantile=quantile,
+                                    max_shortfall_t=max_shortfall, flows=fl,
+                                    progress=_("simulating years") if format == Fmt.table else False)
             if res is not None:
                 res = dr.redact(res, show_confidential)
                 if mc is not None:
@@ -285,53 +305,61 @@ def register(app: typer.Typer) -> None:
                 doc = res
             else:
                 doc = mc
-            if out is not None:
-                private = bool(doc.get("confidential")) and show_confidential
-                dr.write_html(out, dr.report(doc), private=private)
+            secret = bool(doc.get("confidential")) and show_confidential
+            if out is not None and target is None:
+                dr.write_html(out, dr.report(doc, lang), private=secret)
+            data = None
+            if format in (Fmt.csv, Fmt.xlsx):
+                from ..report import disruption as rd
+                from ..report.excel import csv_bytes, workbook_bytes
+
+                data = (csv_bytes(rd.csv_table(doc, lang)) if format == Fmt.csv
+                        else workbook_bytes(rd.sheets(doc, lang)))
         except (CritminError, ValueError) as exc:
             _fail(exc)
-        if format != Fmt.table:
+        if format == Fmt.json:
             typer.echo(json.dumps(doc, ensure_ascii=False, default=float))
+        elif data is not None:
+            write_data(data, target, format, lang, private=secret)
         else:
-            _print_disrupt(doc)
-        if out is not None:
-            typer.echo(f"report written to {out}", err=True)
+            _print_disrupt(doc, lang)
+        if out is not None and target is None:
+            typer.echo(_("report written to {path}").format(path=out), err=True)
 
 
-def _print_disrupt(doc: dict) -> None:
+def _print_disrupt(doc: dict, lang: str = "en") -> None:
     from rich.table import Table, box
 
+    from ..i18n import number
+    from ..report import disruption as rd
+
+    _ = translator(lang)
     con = console(130)
     if "gross_shortfall_t" in doc:
-        who = ", ".join(f"{p['exporter']} ({p['share']:.1%} of imports, {p['fraction_stopped']:.0%} stopped)"
-                        for p in doc["partners"])
-        con.print(f"[bold]Export stop[/bold]: {doc['mineral']} ({doc['stage']}, {doc['basis']}) into "
-                  f"{doc['country']}, trade year {doc['year']}; {who}; {doc['days']:g} days", markup=True,
-                  highlight=False)
+        con.print(rd.stop_header(doc, lang), highlight=False, markup=False, style="bold")
         t = Table(box=box.SIMPLE_HEAD)
-        t.add_column("figure")
-        t.add_column("value", justify="right")
-        for k, nd in (("annual_imports_t", 1), ("daily_loss_t", 2), ("gross_shortfall_t", 1), ("stock_t", 1),
-                      ("stock_days", 1), ("stock_drawn_t", 1), ("shortfall_t", 1), ("covered_days", 1),
-                      ("stock_cover_days", 1), ("stock_needed_t", 1), ("stock_needed_days", 1)):
-            t.add_row(k, _num(doc.get(k), nd))
+        t.add_column(rd.col("figure", lang))
+        t.add_column(rd.col("value", lang), justify="right")
+        t.add_column(rd.col("unit", lang))
+        digits = dict(rd.STOP_TABLE)
+        for r in rd.stop_rows(doc, lang):
+            if r["key"] in digits:
+                t.add_row(r["figure"], number(r["value"], lang, digits[r["key"]]) if r["value"] is not None else "-",
+                          r["unit"])
         con.print(t)
-        for line in [doc["rule"], *doc.get("notes", []), doc.get("confidential_note") or ""]:
-            if line:
-                con.print(line, highlight=False, markup=False)
+        for line in rd.stop_notes(doc, lang):
+            con.print(line, highlight=False, markup=False)
     mc = doc.get("monte_carlo") if "gross_shortfall_t" in doc else doc
     if mc:
-        con.print(f"[bold]Monte Carlo[/bold]: {mc['mineral']} ({mc['stage']}) into {mc['country']}, "
-                  f"{mc['n_years']:,} simulated years, seed {mc['seed']}", highlight=False)
-        cap = (f"{mc['model']}\n{mc['rule']}\nexpected loss {mc['expected_loss_t']:,.1f} t/yr "
-                          f"(closed form {mc['analytic_expected_loss_t']:,.1f}, {mc['analytic_note']}); stockpile "
-                          f"for the {mc['quantile']:.0%} shortfall <= {mc['max_shortfall_t']:,.0f} t: "
-                          f"{mc['recommended_stock_days']:,.1f} days")
+        con.print(rd.mc_header(mc, lang), highlight=False, markup=False, style="bold")
+        q = rd.pct(mc["quantile"], lang)
         t = Table(box=box.SIMPLE_HEAD)
-        for c in ("stock days", "stock t", "mean shortfall t", f"{mc['quantile']:.0%} shortfall t", "P(shortfall)"):
-            t.add_column(c, justify="right")
+        for c in ("stock_days", "stock_t", "expected_shortfall_t", "tail_shortfall_t", "prob_shortfall"):
+            t.add_column(rd.col(c, lang, q=q) if c == "tail_shortfall_t" else rd.col(c, lang), justify="right")
         for r in mc["by_stock_days"]:
-            t.add_row(_num(r["stock_days"], 0), _num(r["stock_t"]), _num(r["expected_shortfall_t"]),
-                      _num(r["tail_shortfall_t"]), f"{r['prob_shortfall']:.4f}")
+            t.add_row(number(r["stock_days"], lang), number(r["stock_t"], lang, 1),
+                      number(r["expected_shortfall_t"], lang, 1), number(r["tail_shortfall_t"], lang, 1),
+                      f"{r['prob_shortfall']:.4f}")
         con.print(t)
-        con.print(cap, highlight=False, markup=False)
+        for line in [rd.mc_model(mc, lang), _(mc["rule"]), *rd.mc_summary(mc, lang)]:
+            con.print(line, highlight=False, markup=False)

@@ -12,7 +12,17 @@ from typing import Iterable
 
 import pandas as pd
 
+from ..i18n import N_
+from ..reasons import template
 from ..store import default_store, read_imports_index, read_manifest
+
+#: the datasets of ``critmin data info`` as people read them (translated where shown)
+DATASET_LABELS = {"reserves": N_("reserves"), "mine_production": N_("mine production"),
+                  "refined_production": N_("refined production"), "price": N_("prices"),
+                  "recycling": N_("recycling"), "trade_concentrate": N_("imports, concentrate"),
+                  "trade_refined": N_("imports, refined")}
+#: the reason of a gap the catalogue does not explain (translated where shown: critmin.reasons)
+NO_IMPORTS = template(N_("no recorded {stage} imports by {country}"))
 
 
 def _load(dataset: str, **kw) -> pd.DataFrame:
@@ -177,7 +187,7 @@ def gaps(country: str = "JPN", stages: Iterable[str] = ("concentrate", "refined"
             if (m, s) in have:
                 continue
             codes = catalogue.codes(m, s)
-            reason = catalogue.stage_reason(m, s, held) or f"no recorded {s} imports by {country}"
+            reason = catalogue.stage_reason(m, s, held) or NO_IMPORTS.format(stage=s, country=country)
             fix = "import" if codes and not set(codes) & held else "none"
             status = "not_applicable" if not codes else "missing"
             rows.append({"mineral": m, "stage": s, "status": status, "codes": codes,

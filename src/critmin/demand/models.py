@@ -280,8 +280,18 @@ class DomesticDemand(_Model):
         return v
 
 
+class Translation(_Model):
+    """The scenario's words in another language (``ja:`` in the file): the title, the assumptions
+    (the same number, in the same order) and technology labels ``{technology id: label}``."""
+
+    title: str = ""
+    assumptions: List[str] = Field(default_factory=list, max_length=MAX_LIST)
+    labels: Dict[str, str] = Field(default_factory=dict, max_length=MAX_TECHNOLOGIES)
+
+
 class Scenario(_Model):
-    """A demand scenario: deployment paths × material intensities, with its assumptions."""
+    """A demand scenario: deployment paths × material intensities, with its assumptions (and, under
+    ``ja``, their Japanese: :class:`Translation`)."""
 
     kind: Literal["demand"] = "demand"
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=MAX_NAME)
@@ -295,6 +305,7 @@ class Scenario(_Model):
         description="year the intensities hold; improvement compounds from it (default: the first projection year)")
     technologies: List[Technology] = Field(min_length=1, max_length=MAX_TECHNOLOGIES)
     domestic_demand: Optional[DomesticDemand] = None
+    ja: Optional[Translation] = None
 
     @model_validator(mode="before")
     @classmethod
@@ -324,6 +335,17 @@ class Scenario(_Model):
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
             raise ValueError(f"technology ids must be unique, found {dup} more than once")
+        return self
+
+    @model_validator(mode="after")
+    def _translation(self):
+        if self.ja is not None:
+            if self.ja.assumptions and len(self.ja.assumptions) != len(self.assumptions):
+                raise ValueError(f"ja.assumptions holds {len(self.ja.assumptions)} entries for "
+                                 f"{len(self.assumptions)} assumptions: translate each, in order")
+            unknown = sorted(set(self.ja.labels) - {t.id for t in self.technologies})
+            if unknown:
+                raise ValueError(f"ja.labels names technologies the scenario does not have: {unknown}")
         return self
 
     def projection_years(self) -> list[int]:

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError, UnknownNameError, did_you_mean
+from ..i18n import N_, translator
 from .models import (DEPLOYMENT_UNITS, FAMILY_BASE, Battery, DatasetIntensity, Intensity, Scenario, Technology, parse_intensity_unit)
 
 #: Columns of :func:`project`'s table (one row per technology, component, mineral and year).
@@ -40,6 +41,15 @@ OUTLOOK_COLUMNS = ["scenario", "mineral", "year", "tonnes", "unit", "domestic_de
                    "year_exceeds_world", "note"]
 
 SEED_SOURCE = "METI/ANRE 2021 seed"
+
+#: the outlook's notes (English; written in the language asked for)
+NOTES = {"no_domestic": N_("no domestic demand figure"),
+         "no_world": N_("no world mine production in the data"),
+         "world_off": N_("world production not requested"),
+         "other_basis": N_("not compared with world production: world figure is {world}, demand is {demand}")}
+#: domestic-demand bases as shown
+BASES = {"reported": N_("reported consumption"), "apparent": N_("apparent consumption"),
+         "none": N_("no domestic demand figure")}
 
 
 # -- loading ---------------------------------------------------------------------------------------
@@ -61,13 +71,27 @@ def scenario_files() -> dict[str, str]:
     return out
 
 
-def list_scenarios() -> pd.DataFrame:
-    """The shipped demand scenarios: name, title, technologies, years."""
+def texts(scenario: "Scenario | Mapping", lang: str = "en") -> tuple[str, list[str], dict[str, str]]:
+    """The scenario's title, assumptions and technology labels in ``lang`` (its ``ja`` block where
+    the file has one; the English otherwise)."""
+    sc = scenario.model_dump() if isinstance(scenario, Scenario) else dict(scenario or {})
+    title, assumptions = sc.get("title") or "", list(sc.get("assumptions") or [])
+    labels = {t.get("id"): t.get("label") or t.get("id") for t in sc.get("technologies") or [] if isinstance(t, dict)}
+    tr = sc.get(lang) if lang != "en" else None
+    if isinstance(tr, dict):
+        title = tr.get("title") or title
+        assumptions = list(tr.get("assumptions") or assumptions)
+        labels.update({k: v for k, v in (tr.get("labels") or {}).items() if v})
+    return title, assumptions, labels
+
+
+def list_scenarios(lang: str = "en") -> pd.DataFrame:
+    """The shipped demand scenarios: name, title (in ``lang``), technologies, years."""
     rows = []
     for nm in scenario_files():
         s = load_scenario(nm)
         ys = s.projection_years()
-        rows.append({"name": s.name, "title": s.title, "country": s.country,
+        rows.append({"name": s.name, "title": texts(s, lang)[0], "country": s.country,
                      "technologies": [t.id for t in s.technologies], "years": f"{ys[0]}–{ys[-1]}"})
     return pd.DataFrame(rows)
 
@@ -473,12 +497,13 @@ def domestic_demand(proj: pd.DataFrame, domestic: "str | Mapping | pd.DataFrame 
 
 
 def outlook(proj: pd.DataFrame, *, domestic: "str | Mapping | pd.DataFrame | None" = "scenario",
-            world: "pd.DataFrame | None | bool" = True) -> pd.DataFrame:
+            world: "pd.DataFrame | None | bool" = True, lang: str = "en") -> pd.DataFrame:
     """Total demand per mineral and year set against domestic demand and world production.
 
     ``share_of_domestic`` and ``share_of_world`` are fractions; ``year_exceeds_*`` the first
     projection year in which the year's demand exceeds today's figure (``None``: never).
-    ``demand_basis`` says whether domestic demand is reported or apparent consumption.
+    ``demand_basis`` says whether domestic demand is reported or apparent consumption; ``note``
+    (in ``lang``) what could not be compared.
 
     >>> o = outlook(project("seed-ev-1m"), world=False)
     >>> round(float(o.set_index("mineral").loc["copper", "share_of_domestic"]), 4)
@@ -514,17 +539,16 @@ def outlook(proj: pd.DataFrame, *, domestic: "str | Mapping | pd.DataFrame | Non
         out[out["_same"] & (out["tonnes"] > out["world_production_t"].astype(float))]
         .groupby("mineral")["year"].min())
     notes = []
+    _ = translator(lang)
     for r in out.rename(columns={"_db": "db_", "_same": "same_"}).itertuples(index=False):
         n = []
         if not (isinstance(r.domestic_demand_t, float) and math.isfinite(r.domestic_demand_t)):
-            n.append("no domestic demand figure")
+            n.append(_(NOTES["no_domestic"]))
         if not (isinstance(r.world_production_t, float) and math.isfinite(r.world_production_t)):
-            n.append("no world mine production in the data" if world is not False else
-                     "world production not requested")
+            n.append(_(NOTES["no_world"]) if world is not False else _(NOTES["world_off"]))
         elif not r.same_:
-            n.append(f"not compared with world production: world figure is {r.world_basis or 'metal'}, "
-                     f"demand is {r.db_ or 'unspecified'}")
-        notes.append("; ".join(n))
+            n.append(_(NOTES["other_basis"]).format(world=r.world_basis or "metal", demand=r.db_ or "unspecified"))
+        notes.append(("；" if lang == "ja" else "; ").join(n))
     out["note"] = notes
     for c in OUTLOOK_COLUMNS:
         if c not in out:

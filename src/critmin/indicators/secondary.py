@@ -19,10 +19,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-PRIORITY = (("secondary_ratio", "national secondary supply / domestic demand"),
-            ("eol_rir", "EU 2023 EoL-RIR (end-of-life recycling input rate)"),
-            ("rc", "UNEP 2011 recycled content (RC)"),
-            ("eol_rr", "UNEP 2011 end-of-life recycling rate (EOL-RR)"))
+from ..i18n import N_
+from ..reasons import template
+
+#: the proxies in order of preference; the label is the record's ``basis`` (translated where shown)
+PRIORITY = (("secondary_ratio", template(N_("national secondary supply / domestic demand"))),
+            ("eol_rir", template(N_("EU 2023 EoL-RIR (end-of-life recycling input rate)"))),
+            ("rc", template(N_("UNEP 2011 recycled content (RC)"))),
+            ("eol_rr", template(N_("UNEP 2011 end-of-life recycling rate (EOL-RR)"))))
 
 
 def secondary_risk(rates: pd.DataFrame, minerals: list[str]) -> pd.DataFrame:

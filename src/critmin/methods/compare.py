@@ -24,21 +24,29 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..i18n import N_, translator
+
 METHODS = ("meti", "eu_crm", "geopolrisk")
+#: the methods' names in sentences (proper names: the same in every language)
+METHOD_NAMES = {"meti": "METI", "eu_crm": "EU CRM", "geopolrisk": "GeoPolRisk"}
 RECORD_COLUMNS = ["mineral", "method", "score", "rank", "note"]
 #: the note of a METI record for an aggregate importer
-NOT_FOR_AGGREGATES = ("not computed for aggregates: the METI six are assessed per importing country "
-                      "(ISO3); see eu_crm and geopolrisk for the pooled EU-27")
+NOT_FOR_AGGREGATES = N_("not computed for aggregates: the METI six are assessed per importing country "
+                         "(ISO3); see eu_crm and geopolrisk for the pooled EU-27")
 
-#: component → words
+#: component → words (translated where shown)
 LABELS = {
-    "reserve_concentration": "reserve concentration", "production_concentration": "production concentration",
-    "import_concentrate": "import stability (concentrate)", "import_refined": "import stability (refined)",
-    "price_volatility": "price volatility", "secondary_supply": "low secondary supply",
-    "hhi_gs": "governance-weighted world supply concentration", "hhi_sourcing": "governance-weighted sourcing",
-    "ir": "import reliance", "eol_rir": "low end-of-life recycling input (1 − EoL-RIR)",
-    "hhi": "world production concentration (HHI)", "import_risk": "import risk (g-weighted import share)",
+    "reserve_concentration": N_("reserve concentration"), "production_concentration": N_("production concentration"),
+    "import_concentrate": N_("import stability (concentrate)"), "import_refined": N_("import stability (refined)"),
+    "price_volatility": N_("price volatility"), "secondary_supply": N_("low secondary supply"),
+    "hhi_gs": N_("governance-weighted world supply concentration"), "hhi_sourcing": N_("governance-weighted sourcing"),
+    "ir": N_("import reliance"), "eol_rir": N_("low end-of-life recycling input (1 − EoL-RIR)"),
+    "hhi": N_("world production concentration (HHI)"), "import_risk": N_("import risk (g-weighted import share)"),
 }
+ONE_METHOD = N_("scored by one method only")
+AGREE = N_("methods agree")
+RANKS_HIGH = N_("{method} ranks it high (#{rank}) on {component} = {value}")
+RANKS_LOW = N_("{method} ranks it low (#{rank}) on {component} = {value}")
 
 
 def importer(country: str) -> tuple[str, list[str]]:
@@ -111,15 +119,17 @@ def components(country: str = "JPN", year: int = 2022, *, store=None, supply=Non
     return {"meti": meti.reset_index(), "eu_crm": eu.reset_index(), "geopolrisk": gp.reset_index()}
 
 
-def compare(country: str = "JPN", year: int = 2022, *, store=None, supply=None, gap: int = 10) -> pd.DataFrame:
+def compare(country: str = "JPN", year: int = 2022, *, store=None, supply=None, gap: int = 10,
+            lang: str = "en") -> pd.DataFrame:
     """Long table ``mineral, method, score, rank, note`` plus per mineral ``spread`` and ``why``.
 
     ``gap``: a rank spread at least this large is explained (``why``); smaller spreads say
     the methods agree. ``supply``: the :class:`~critmin.supply.SupplyData` all three methods
-    read (default: one built here).
+    read (default: one built here). ``why`` and ``note`` are written in ``lang``.
     """
     from ..supply import SupplyData
 
+    _ = translator(lang)
     name, members = importer(country)
     sd = supply if supply is not None else SupplyData(store)
     check_years(name, [year], store=sd.source)
@@ -137,12 +147,12 @@ def compare(country: str = "JPN", year: int = 2022, *, store=None, supply=None, 
                   .select_dtypes("number").rank(pct=True) for m, t in comp.items()}
     for mineral, g in long.groupby("mineral"):
         if len(g) < 2:
-            why[mineral] = (0, "scored by one method only")
+            why[mineral] = (0, _(ONE_METHOD))
             continue
         hi, lo = g.loc[g["pct"].idxmax()], g.loc[g["pct"].idxmin()]
         spread = int(round((hi["pct"] - lo["pct"]) * 100))
         if spread < gap:
-            why[mineral] = (spread, "methods agree")
+            why[mineral] = (spread, _(AGREE))
             continue
         parts = []
         for row, top in ((hi, True), (lo, False)):
@@ -151,15 +161,16 @@ def compare(country: str = "JPN", year: int = 2022, *, store=None, supply=None, 
             if p.empty:
                 continue
             c = p.idxmax() if top else p.idxmin()
-            parts.append(f"{row['method']} ranks it {'high' if top else 'low'} (#{row['rank']}) on "
-                         f"{LABELS.get(c, c)} = {float(raw[c]):.3g}")
-        why[mineral] = (spread, "; ".join(parts))
+            parts.append(_(RANKS_HIGH if top else RANKS_LOW).format(
+                method=METHOD_NAMES.get(row["method"], row["method"]), rank=row["rank"],
+                component=_(LABELS[c]) if c in LABELS else c, value=f"{float(raw[c]):.3g}"))
+        why[mineral] = (spread, ("；" if lang == "ja" else "; ").join(parts))
     long["spread"] = long["mineral"].map(lambda m: why[m][0])
     long["why"] = long["mineral"].map(lambda m: why[m][1])
     long = long.drop(columns="pct")
     if len(members) > 1:     # the METI six: one record per mineral saying why there is no score
         na = comp["meti"][["mineral"]].assign(method="meti", score=float("nan"), rank=None,
-                                              note=NOT_FOR_AGGREGATES)
+                                              note=_(NOT_FOR_AGGREGATES))
         na = na.merge(long.drop_duplicates("mineral")[["mineral", "spread", "why"]], on="mineral", how="left")
         long = pd.concat([long.astype({"rank": object}), na[long.columns]], ignore_index=True)
         long["rank"] = pd.Series([None if pd.isna(v) else int(v) for v in long["rank"]], dtype=object)

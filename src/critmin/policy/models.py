@@ -20,7 +20,16 @@ tonnes enter at the element's unit value (:mod:`.interventions`); ``content`` on
 tonnes of product as traded (gross ore or concentrate) reported beside the effect.
 
 Costs (the JOGMEC finance terms of SPEC §2.9 as parameters) give the public budget an
-intervention commits::
+intervention commits, in one currency across the policy: ``currency`` (an ISO 4217 code, default
+``JPY``) and ``cost_unit`` (the amount of that currency one cost figure stands for: 1, the default,
+or e.g. 1000000 when costs are written in millions)::
+
+    currency: USD
+    cost_unit: 1000000        # costs and budget in millions of US dollars
+
+Budgets are shown as amounts of money (``$250,000,000.00``, ``￥1,200,000,000``); the figures in
+the file, the JSON output and ``--budget`` stay in cost units.
+The budget of an intervention::
 
     budget = amount + project_cost × (equity_share + loan_share
                                       + guarantee_share × (guarantee_loss_rate − guarantee_fee × years))
@@ -59,7 +68,8 @@ MEASURES_DOC = ("mean (sum over minerals of the mean of the scores held before),
 
 
 class Cost(BaseModel):
-    """Public budget of an intervention (any currency unit; one unit across a policy, e.g. MUSD)."""
+    """Public budget of an intervention, in the policy's cost units (``Policy.currency`` ×
+    ``Policy.cost_unit``)."""
 
     model_config = STRICT
 
@@ -252,9 +262,22 @@ class Policy(BaseModel):
     year: Optional[int] = Field(None, ge=1990, le=2100)
     measure: str = Field("mean", description=MEASURES_DOC)
     budget: Optional[float] = Field(None, ge=0, le=MAX_BUDGET)
+    currency: str = Field("JPY", description="ISO 4217 code of the costs and the budget (JPY, USD, EUR ...)")
+    cost_unit: float = Field(1.0, gt=0, le=1e12, description="amount of the currency one cost figure stands "
+                                                             "for: 1, or 1000000 for millions")
     interventions: list[Intervention] = Field(..., min_length=1, max_length=MAX_INTERVENTIONS)
 
     _c = field_validator("country")(classmethod(lambda cls, v: _iso3(v)))
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str) -> str:
+        from babel.numbers import is_currency
+
+        code = str(v).strip().upper()
+        if not is_currency(code):
+            raise ValueError(f"unknown currency {code[:20]}: use an ISO 4217 code such as JPY, USD or EUR")
+        return code
 
     @field_validator("measure")
     @classmethod

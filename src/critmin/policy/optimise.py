@@ -73,7 +73,7 @@ def rank(policy, country: str | None = None, year: int | None = None, *, store=N
     """Interventions ranked by risk reduction per unit of budget (then by reduction).
 
     Returns ``rank, name, type, mineral, reduction, cost, reduction_per_cost, requires, note``;
-    ``attrs`` carry the measure, the before risk, the importer and year.
+    ``attrs`` carry the measure, the before risk, the importer and year, the currency and cost unit.
     """
     p = as_policies(policy)[0]
     ev = _ev or _Evaluator(p, country, year, store, method)
@@ -102,7 +102,8 @@ def rank(policy, country: str | None = None, year: int | None = None, *, store=N
     t = t.sort_values(["reduction_per_cost", "reduction"], ascending=False, na_position="last")
     t.insert(0, "rank", range(1, len(t) + 1))
     t = t.reset_index(drop=True)
-    t.attrs = {"measure": p.measure, "risk_before": ev.r0, "country": ev.c, "year": ev.y, "policy": p.name}
+    t.attrs = {"measure": p.measure, "risk_before": ev.r0, "country": ev.c, "year": ev.y, "policy": p.name,
+               "currency": p.currency, "cost_unit": p.cost_unit}
     return t
 
 
@@ -192,4 +193,5 @@ def optimise(policy, budget: float | None = None, country: str | None = None, ye
             "reduction_model": model, "reduction_evaluated": float(evaluated), "risk_before": ev.r0,
             "risk_after": ev.r0 - float(evaluated), "interactions": {f"{labels[i]}+{labels[j]}": b
                                                                     for (i, j), b in pairs.items()},
-            "ranking": rk, "solver": "HiGHS via scipy.optimize.milp"}
+            "ranking": rk, "solver": "HiGHS via scipy.optimize.milp", "currency": p.currency,
+            "cost_unit": p.cost_unit}

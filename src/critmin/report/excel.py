@@ -50,12 +50,16 @@ def _scalar(v):
     return v
 
 
-def flat_records(records: pd.DataFrame) -> pd.DataFrame:
+def flat_records(records: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     """Assessment records with no JSON in cells.
 
     ``inputs`` becomes the scalar columns of :data:`FLAT_INPUTS` present in any record plus
     ``top_partner``/``top_share`` (the largest country share behind the indicator); ``sources``
     becomes ``"; "``-joined text.
+
+    With ``lang`` (a table a person reads): ``reason`` and ``rule`` in that language
+    (:func:`critmin.reasons.translate`) and, at the end, ``mineral_name`` and
+    ``top_partner_name`` (CLDR country names); ids and codes stay as they are.
 
     >>> df = pd.DataFrame({"country": ["JPN"], "year": [2022], "mineral": ["copper"],
     ...                    "indicator": ["import_refined"], "value": [0.1], "score": [0.2], "status": ["scored"],
@@ -90,7 +94,30 @@ def flat_records(records: pd.DataFrame) -> pd.DataFrame:
     if top.map(lambda t: t[0] is not None).any():
         out["top_partner"] = top.map(lambda t: t[0])
         out["top_share"] = top.map(lambda t: t[1])
+    if lang is not None:
+        from .. import catalogue
+        from ..reasons import translate
+
+        for c in ("reason", "rule"):
+            if c in out:
+                out[c] = [translate(v, lang) for v in out[c]]
+        if "mineral" in out:
+            out["mineral_name"] = [catalogue.name(m, lang) for m in out["mineral"]]
+        if "top_partner" in out:
+            out["top_partner_name"] = [None if c is None else partner_name(c, lang) for c in out["top_partner"]]
     return out.reset_index(drop=True)
+
+
+def partner_name(code: str, lang: str = "en") -> str:
+    """A trade partner's display name: the country's CLDR name, or 'domestic production' for the
+    importer's own production (counted as a partner in import shares)."""
+    from ..i18n import country_name
+
+    if code == "domestic":
+        from .labels import UI
+
+        return UI[lang]["domestic"]
+    return country_name(code, lang)
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
@@ -160,23 +187,30 @@ def assessment_scores(result, lang: str = "en") -> pd.DataFrame:
 def assessment_workbook(result, lang: str = "en", manifest: dict | None = None) -> bytes:
     """The ``critmin assess --format xlsx`` workbook: scores, records, diagnosis, sources, method."""
     from .. import catalogue
+    from ..diagnosis import NAMES
+    from ..i18n import N_, country_name, tr
+    from ..reasons import translate
 
     sh = SHEET_LABELS[lang]
+    comma = "、" if lang == "ja" else ", "
     scores = assessment_scores(result, lang)
-    recs = flat_records(result.records)
+    recs = flat_records(result.records, lang=lang)
     diag = pd.DataFrame([{"mineral": d["mineral"], "mineral_name": catalogue.name(d["mineral"], lang),
-                          "country": d["country"], "year": d["year"], "diagnosis": d["diagnosis"],
-                          "problems": ", ".join(d["problems"]),
-                          "tools": ", ".join(TOOL_LABELS[lang][t] for t in d["tools"])}
-                         for d in result.diagnosis])
+                          "country": d["country"], "country_name": country_name(d["country"], lang),
+                          "year": d["year"], "diagnosis": d["diagnosis"],
+                          "problems": comma.join(NAMES[lang].get(p, p) for p in d["problems"]),
+                          "tools": comma.join(TOOL_LABELS[lang][t] for t in d["tools"])}
+                         for d in result.diagnosis_in(lang)])
     prov = result.provenance.copy() if len(result.provenance) else pd.DataFrame(columns=["table", "source", "rule"])
-    src = [prov.assign(kind="read")]
+    for c in ("table", "rule"):
+        prov[c] = [translate(v, lang) for v in prov[c]]
+    src = [prov.assign(kind=tr(N_("read by this assessment"), lang))]
     if manifest:
         man = pd.DataFrame([{"source": s.get("id"), "name": s.get("name"), "publisher": s.get("publisher"),
                              "editions": ", ".join(map(str, s.get("editions") or [])), "licence": s.get("licence"),
                              "attribution": s.get("attribution"), "url": s.get("url")}
                             for s in manifest.get("sources", [])])
-        src.append(man.assign(kind="dataset"))
+        src.append(man.assign(kind=tr(N_("in the shipped dataset"), lang)))
     sources = pd.concat(src, ignore_index=True)
     method = pd.DataFrame([{"key": k, "value": v if isinstance(v, (int, float, str)) else
                             json.dumps(v, ensure_ascii=False)} for k, v in result.method.as_dict().items()])

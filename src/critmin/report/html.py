@@ -27,8 +27,9 @@ import numpy as np
 import pandas as pd
 
 from .. import catalogue
-from ..countries import name as country_name
 from ..diagnosis import INDICATORS
+from ..i18n import country_name
+from ..reasons import translate
 from .labels import INDICATOR_LABELS, SHORT, TOOL_LABELS, UI, radar_axes
 
 CSS = """
@@ -156,13 +157,17 @@ def radar_angular_axis(theta: list[str]) -> dict:
             "ticktext": [wrap_label(t) for t in theta], "tickfont": {"size": 10}}
 
 
-def _bar(shares: dict, title: str, top: int = 10) -> dict | None:
+def _bar(shares: dict, title: str, top: int = 10, lang: str = "en") -> dict | None:
+    """Horizontal bars of the largest country shares (names in ``lang``, the rest as one bar)."""
+    from .excel import partner_name
+
     if not shares:
         return None
     items = sorted(shares.items(), key=lambda kv: -kv[1])
     head = items[:top]
     rest = sum(v for _, v in items[top:])
-    labels = [plot_text(f"{country_name(c)} ({c})") for c, _ in head] + (["others"] if rest > 1e-9 else [])
+    labels = ([plot_text(f"{partner_name(c, lang)} ({c})" if c != "domestic" else partner_name(c, lang))
+               for c, _ in head] + ([plot_text(UI[lang]["others"])] if rest > 1e-9 else []))
     vals = [round(100 * v, 2) for _, v in head] + ([round(100 * rest, 2)] if rest > 1e-9 else [])
     return {"data": [{"type": "bar", "x": vals[::-1], "y": labels[::-1], "orientation": "h",
                       "marker": {"color": "#2c6e9b"}, "hovertemplate": "%{y}: %{x:.1f}%<extra></extra>"}],
@@ -207,7 +212,7 @@ def render_assessment(result, *, trend: pd.DataFrame | None = None, lang: str = 
     ui, labels = UI[lang], INDICATOR_LABELS[lang]
     records = result.records
     method = result.method.as_dict()
-    diag = {d["mineral"]: d for d in result.diagnosis}
+    diag = {d["mineral"]: d for d in result.diagnosis_in(lang)}
     details = result.details
     country = str(records["country"].iloc[0])
     year = int(records["year"].iloc[0])
@@ -215,8 +220,11 @@ def render_assessment(result, *, trend: pd.DataFrame | None = None, lang: str = 
     mname = {m: catalogue.name(m, lang) for m in wide.index}
     figs: dict[str, dict] = {}
     out = []
+    from .flow import ReportFlows
+
+    flows = ReportFlows(result, lang)       # each mineral's material flow, beside its radar (issue 17)
     out.append(f"<header><h1>{esc(ui['title'])}</h1><p>{ui['importer']}: "
-               f"{esc(country_name(country))} ({esc(country)}) · {ui['year']}: {year}</p></header><main>")
+               f"{esc(country_name(country, lang))} ({esc(country)}) · {ui['year']}: {year}</p></header><main>")
     # -- overview -------------------------------------------------------------------------------
     out.append(f"<section id='overview'><h2>{ui['overview']}</h2><p class='small'>{ui['overview_note']}</p>")
     out.append("<table class='sortable' id='overview-table'><thead><tr>"
@@ -254,19 +262,21 @@ def render_assessment(result, *, trend: pd.DataFrame | None = None, lang: str = 
             rl = (rec.at["reserve_concentration", "inputs"] or {}).get("reserve_life_years")
             if rl:
                 txt = " → ".join(f"{e}: {v:.0f}" for e, v in rl.items())
+                note = ui["reserve_life_note"].format(years=ui["years_unit"])
                 out.append(f"<p class='small'><b>{ui['reserve_life']}:</b> {html.escape(txt)} "
-                           f"({ui['years_unit']}; USGS world reserves / world mine production)</p>")
+                           f"({html.escape(note)})</p>")
         out.append("<div class='grid'>")
         fid = f"radar-{m}"
         nap = set(rec.index[rec["status"] == "not_applicable"]) if "status" in rec else set()
         figs[fid] = _radar(scores, lang, plot_text(mname[m]), nap)
-        out.append(f"<div class='chart radar' id='{esc(fid)}'></div>")
+        out.append(flows.beside_radar(m, f"<div class='chart radar' id='{esc(fid)}'></div>"))
         for ind, title in (("reserve_concentration", ui["reserves"]), ("production_concentration", ui["production"]),
                            ("import_concentrate", ui["imp_conc"]), ("import_refined", ui["imp_ref"])):
             if ind in rec.index:
                 inp = rec.at[ind, "inputs"] or {}
                 dy = inp.get("data_year")
-                f = _bar(inp.get("shares", {}), f"{title}" + (f" ({ui['data_year']} {dy})" if dy else ""))
+                f = _bar(inp.get("shares", {}), f"{title}" + (f" ({ui['data_year']} {dy})" if dy else ""),
+                         lang=lang)
                 if f:
                     fid = f"{ind}-{m}"
                     figs[fid] = f
@@ -298,25 +308,28 @@ def render_assessment(result, *, trend: pd.DataFrame | None = None, lang: str = 
                 continue
             r = rec.loc[i]
             inp = r["inputs"] or {}
-            why = r["reason"] if r["reason"] else r["rule"]
+            why = translate(r["reason"] if r["reason"] else r["rule"], lang)
             out.append(f"<tr><td>{labels[i]}</td><td class='num'>{_fmt(r['value'], 4)}</td>"
                        f"<td class='num'>{_fmt(r['score'], 2)}</td><td>{inp.get('data_year') or ''}</td>"
                        f"<td class='small{' na' if r['reason'] else ''}'>{html.escape(str(why))}</td>"
                        f"<td class='small'>{html.escape('; '.join(r['sources']))}</td></tr>")
         out.append("</tbody></table></section>")
     # -- method and sources ------------------------------------------------------------------------
-    out.append(f"<section id='method'><h2>{ui['method']}</h2><table><tbody>" + "".join(
+    out.append(f"<section id='method'><h2>{ui['method']}</h2><table><thead><tr><th>{esc(ui['method_key'])}</th>"
+               f"<th>{esc(ui['method_value'])}</th></tr></thead><tbody>" + "".join(
         f"<tr><td>{html.escape(k)}</td><td>{html.escape(json.dumps(v, ensure_ascii=False))}</td></tr>"
         for k, v in method.items()) + "</tbody></table>")
     if manifest:
-        out.append(f"<h3>{ui['sources']}</h3><table><thead><tr><th>id</th><th>name</th><th>edition</th>"
-                   "<th>licence</th><th>attribution</th></tr></thead><tbody>")
+        out.append(f"<h3>{ui['sources']}</h3><table><thead><tr>" + "".join(
+            f"<th>{esc(ui[k])}</th>" for k in ("source_id", "source_name", "edition", "licence", "attribution"))
+            + "</tr></thead><tbody>")
         for s in manifest.get("sources", []):
             out.append("<tr>" + "".join(f"<td class='small'>{html.escape(str(s.get(k, '')))}</td>" for k in
                                          ("id", "name", "editions", "licence", "attribution")) + "</tr>")
         out.append("</tbody></table>")
     out.append(f"<p class='small'>{ui['generated']} · "
                f"{dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}</p></section></main>")
+    out.append(flows.script())
     return page_html(f"{ui['title']} — {country} {year}", out, figs, lang)
 
 
