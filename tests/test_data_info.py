@@ -111,3 +111,25 @@ def test_info_table_prints_the_revision_count(info):
     r = CliRunner().invoke(app, ["data", "info"], terminal_width=200)
     assert r.exit_code == 0, r.output
     assert f"revised by more than 5% between editions: {info['revisions']['count']:,}" in r.output
+
+
+def test_every_licence_text_is_in_japanese_except_licence_names():
+    """`critmin data info --lang ja` shows each source's licence text in Japanese (data.po); the
+    names of standard licences stay as they are."""
+    import importlib
+    import pkgutil
+
+    import critmin.sources as pkg
+    from critmin.i18n import tr
+    from critmin.store import read_manifest
+
+    names = {"CC BY 4.0", "Etalab Open Licence 2.0"}
+    licences = {s.get("licence") for s in read_manifest()["sources"]}
+    for m in pkgutil.iter_modules(pkg.__path__):
+        src = getattr(importlib.import_module(f"critmin.sources.{m.name}"), "SOURCE", None)
+        if src is not None:
+            licences.add(src.licence)
+    assert "Public domain (U.S. Government work)" in licences
+    untranslated = sorted(x for x in licences - names if x and tr(x, "ja") == x)
+    assert untranslated == []
+    assert tr("Public domain (U.S. Government work)", "ja") == "パブリックドメイン（米国政府の著作物）"

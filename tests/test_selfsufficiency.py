@@ -185,5 +185,6 @@ def test_cli_takes_the_file_as_argument_and_speaks_japanese(tmp_path):
     # copper: (210,000 + 0 + 95,000 + 5,000 + 40,000) / 1,000,000 = 35.0 %; nickel ④ and ⑤ have no row
     assert "自給率（権益ベース）" in r.stdout and "35.0" in r.stdout and "1,000,000" in r.stdout
     assert "ニッケル: ④ 製錬残渣: 行なし、0 として計上" in r.stdout
-    notes = ss.compute(ss.read_template(EXAMPLE), lang="ja").set_index("mineral").at["copper", "notes"]
-    assert "重複排除: 上流の項目で計上済みの金属は再計上していない" in notes
+    res = ss.compute(ss.read_template(EXAMPLE), lang="ja").set_index("mineral")
+    assert "重複排除: 上流の項目で計上済みの金属は再計上していない" in res.at["copper", "notes_text"]
+    assert "de-duplication: metal counted in an upstream component was not counted again" in res.at["copper", "notes"]

@@ -63,9 +63,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -209,7 +210,7 @@ class Msg(str):
         return str(self) if lang == "en" else _render(self.msgid, self.fields, lang)
 
     @classmethod
-    def join(cls, parts: Iterable, sep: str = "; ") -> "Msg":
+    def join(cls, parts: Iterable, sep: str = "; ") -> Msg:
         """Several sentences (``Msg`` or plain text) as one, ``sep`` between them."""
         return cls(None, parts=[p for p in parts if p], sep=sep)
 
@@ -564,11 +565,10 @@ def _prepare(sd, country: str, year: int, minerals: list[str]) -> dict[str, dict
                     acc[m][c] = {"country": c, "t": float(t), "t_basis": tb, "basis": b, "source": src}
                 else:
                     a["t"] += float(t)
-        for m in srcs:
+        for m, ss in srcs.items():
             rows = sorted(acc[m].values(), key=lambda r: (-r["t"], r["country"]))
             named = sum(r["t"] for r in rows)
-            inp[m].update(prod=rows, total=wld[m] if wld[m] > 0 else named + oth[m],
-                          psrc="; ".join(sorted(srcs[m])))
+            inp[m].update(prod=rows, total=wld[m] if wld[m] > 0 else named + oth[m], psrc="; ".join(sorted(ss)))
     # the importer's trade in the year: imports and mirror exports
     tables = {"import": sd.flows([country]), "export": sd.exports([country])}
     rows = {}
@@ -1143,5 +1143,5 @@ def material_flow(mineral: str, country: str | None = "JPN", year: int | None = 
     return importer_flow(sd, mineral, country, year, top_producers=top)
 
 
-__all__ = ["MaterialFlow", "Msg", "importer_flow", "importer_flows", "world_flow", "material_flow",
-           "TOP_PRODUCERS", "TOP_PARTNERS"]
+__all__ = ["TOP_PARTNERS", "TOP_PRODUCERS", "MaterialFlow", "Msg", "importer_flow", "importer_flows",
+           "material_flow", "world_flow"]

@@ -330,14 +330,13 @@ def compute(table: pd.DataFrame, *, estimate: bool = True, country: str = "JPN",
         columns; validated here)
     estimate : fill a missing ③ and a missing demand from public data, labelled (see module doc)
     country, year : the importer and year of the apparent-consumption estimate
-    lang : language of the notes (``en`` or ``ja``)
+    lang : in another language than ``en``, the notes in it as well (``notes_text``)
 
     Returns
     -------
     DataFrame with :data:`RESULT_COLUMNS` (one row per mineral); ``attrs["rows"]`` holds the
     row-level audit (:func:`counted`).
     """
-    _ = translator(lang)
     t = table if "row" in table.columns else validate(table)
     audit = counted(t)
     mins = sorted(set(t["mineral"]))
@@ -345,7 +344,7 @@ def compute(table: pd.DataFrame, *, estimate: bool = True, country: str = "JPN",
             .reindex(index=mins, columns=list(COMPONENTS)))
     dem = t[t["component"] == "demand"].set_index("mineral")
     est: dict[str, list[str]] = {m: [] for m in mins}
-    notes: dict[str, list[str]] = {m: [] for m in mins}
+    notes: dict[str, list[tuple[str, dict]]] = {m: [] for m in mins}     # (message, arguments)
     demand_t = dem["quantity_t"].reindex(mins)
     basis = dem["demand_basis"].reindex(mins).fillna("")
     dsrc = dem["source"].reindex(mins).fillna("").replace("", "template")
@@ -364,11 +363,11 @@ def compute(table: pd.DataFrame, *, estimate: bool = True, country: str = "JPN",
                            f"({sc.at[m, 'stage']} stage, {sc.at[m, 'unit_basis']}): {sc.at[m, 'sources']}")
                 est[m].append("demand")
             else:
-                notes[m].append(_("no demand row and no apparent-consumption estimate ({reason})").format(
-                    reason=sc.at[m, "reason"]))
+                notes[m].append((N_("no demand row and no apparent-consumption estimate ({reason})"),
+                                 {"reason": sc.at[m, "reason"]}))
     for m in missing_dem:
         if not estimate:
-            notes[m].append(_("no demand row: ratio not computed (give a demand row or allow estimates)"))
+            notes[m].append((N_("no demand row: ratio not computed (give a demand row or allow estimates)"), {}))
     if estimate:
         no3 = [m for m in mins if not np.isfinite(comp.at[m, "post_consumer_scrap"])]
         rates = _eol_rir(no3).set_index("mineral") if no3 else pd.DataFrame(columns=["rate", "source"])
@@ -376,18 +375,18 @@ def compute(table: pd.DataFrame, *, estimate: bool = True, country: str = "JPN",
             if m in rates.index and np.isfinite(demand_t.get(m, np.nan)):
                 comp.at[m, "post_consumer_scrap"] = float(rates.at[m, "rate"]) * float(demand_t[m])
                 est[m].append("post_consumer_scrap")
-                notes[m].append(_("③ estimated: EoL recycling input rate {rate:g} ({source}, EU figure used as a "
-                                  "proxy) × domestic demand").format(rate=float(rates.at[m, "rate"]),
-                                                                      source=rates.at[m, "source"]))
+                notes[m].append((N_("③ estimated: EoL recycling input rate {rate:g} ({source}, EU figure used as a "
+                                    "proxy) × domestic demand"),
+                                 {"rate": float(rates.at[m, "rate"]), "source": rates.at[m, "source"]}))
     for m in mins:
         for c in COMPONENTS:
             if not np.isfinite(comp.at[m, c]):
-                notes[m].append(_("{component}: no row, counted as 0").format(component=_(COMPONENTS[c])))
+                notes[m].append((N_("{component}: no row, counted as 0"), {"component": COMPONENTS[c]}))
         if (audit.loc[audit["mineral"] == m, "rule"].str.contains("imports not given")).any():
-            notes[m].append(_("equity rule: some equity rows have no imports figure; the equity quantity is "
-                              "counted"))
+            notes[m].append((N_("equity rule: some equity rows have no imports figure; the equity quantity is "
+                                "counted"), {}))
         if (audit.loc[audit["mineral"] == m, "dedup_t"] < audit.loc[audit["mineral"] == m, "counted_t"]).any():
-            notes[m].append(_("de-duplication: metal counted in an upstream component was not counted again"))
+            notes[m].append((N_("de-duplication: metal counted in an upstream component was not counted again"), {}))
     comp = comp.fillna(0.0)
     out = comp.add_suffix("_t").reset_index()
     out["total_t"] = comp.sum(axis=1).to_numpy()
@@ -397,10 +396,19 @@ def compute(table: pd.DataFrame, *, estimate: bool = True, country: str = "JPN",
     out["demand_basis"] = basis.replace("", "none").to_numpy()
     out["demand_source"] = dsrc.to_numpy()
     out["estimated"] = [est[m] for m in mins]
-    out["notes"] = [notes[m] for m in mins]
+    out["notes"] = [[_note(n, "en") for n in notes[m]] for m in mins]
     out = out[RESULT_COLUMNS]
+    if lang != "en":
+        out["notes_text"] = [[_note(n, lang) for n in notes[m]] for m in mins]
     out.attrs = {"rows": audit, "confidential": True}
     return out
+
+
+def _note(note: tuple[str, dict], lang: str) -> str:
+    """A note in ``lang`` (a component's name in it too)."""
+    _ = translator(lang)
+    msg, args = note
+    return _(msg).format(**{k: _(v) if k == "component" else v for k, v in args.items()})
 
 
 def to_json(res: pd.DataFrame) -> dict:
@@ -412,7 +420,8 @@ def to_json(res: pd.DataFrame) -> dict:
     recs = [{"mineral": r["mineral"], "ratio": num(r["ratio"]), "unit": "percent",
              "components": {c: num(r[f"{c}_t"]) for c in COMPONENTS}, "total_t": num(r["total_t"]),
              "demand_t": num(r["demand_t"]), "demand_basis": r["demand_basis"],
-             "demand_source": r["demand_source"], "estimated": list(r["estimated"]), "notes": list(r["notes"])}
+             "demand_source": r["demand_source"], "estimated": list(r["estimated"]), "notes": list(r["notes"]),
+             **({"notes_text": list(r["notes_text"])} if "notes_text" in res else {})}
             for _, r in res.iterrows()]
     return {"records": recs, "components": COMPONENTS,
             "method": "ratio = (① + ② + ③ + ④ + ⑤) / domestic demand × 100 (SPEC §2.7); ①② by the equity "

@@ -98,7 +98,7 @@ def test_copper_sankey_is_drawn_beside_the_radar_and_below_it_when_narrow(browse
         .map(function(t){ return t.textContent; });""")
     assert any(t.startswith("チリ (CHL) 5.51 Mt") for t in labels), labels[:5]
     b = boxes()
-    (rl, rt, rr, rb), (sl, st, sr, sb) = b["radar"], b["sankey"]
+    (_, rt, rr, rb), (sl, st, sr, sb) = b["radar"], b["sankey"]
     assert sl >= rr - 1 and st < rb and sb > rt, b           # side by side, overlapping vertically
     assert sr <= 1280 and b["scroll"] <= 1280, b
     viewport(800)

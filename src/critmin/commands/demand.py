@@ -174,7 +174,7 @@ def _print_selfsufficiency(res, lang: str) -> None:
     con = _console()
     con.print(t)
     for _i, r in res.iterrows():
-        for n in r["notes"]:
+        for n in r["notes_text"] if "notes_text" in res else r["notes"]:
             con.print(escape(f"  {name(r['mineral'], lang)}: {n}"), style="dim")
 
 

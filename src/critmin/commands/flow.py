@@ -66,7 +66,7 @@ def _print(f, lang: str) -> None:
 
     from ..flow import text
     from ..i18n import translator
-    from ..report.flow import H, LEGEND, basis_text, flow_title, node_names, stage_rows, tonnes
+    from ..report.flow import LEGEND, H, basis_text, flow_title, node_names, stage_rows, tonnes
 
     _ = translator(lang)
     con = _console()

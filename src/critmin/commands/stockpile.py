@@ -178,7 +178,8 @@ def register(app: typer.Typer) -> None:
 
             df = pd.DataFrame({**{"id": ev["id"].tolist()},
                                **{_(v): [r[k] for r in rows] for k, v in EVENT_COLUMNS.items()},
-                               "HS": [", ".join(h) for h in ev["hs"]], _("source"): ev["source"].tolist(),
+                               "HS": [", ".join(h) for h in ev["hs"]],
+                               _("source"): [(j if lang == "ja" and j else e) for e, j in zip(ev["source"], ev["source_ja"])],
                                "URL": ev["url"].tolist()})
             write_data(csv_bytes(df) if format == Fmt.csv else workbook_bytes({_("events"): df}), target, format,
                        lang)

@@ -51,6 +51,8 @@ def workbook_sheets(proj: pd.DataFrame, ol: pd.DataFrame, lang: str = "en"):
     _ = translator(lang)
     sc = proj.attrs.get("scenario", {})
     out = outlook_table(ol, lang).rename(columns={"mineral": "mineral_id", "mineral_name": "mineral"})
+    if "note_text" in out:                       # the note in the reader's language
+        out = out.drop(columns=["note"]).rename(columns={"note_text": "note"})
     out["demand_basis"] = [_(BASES[b]) if b in BASES else b for b in out["demand_basis"]]
     bt = by_technology(proj)
     bt = bt.assign(sources=bt["sources"].map(lambda s: "; ".join(s) if isinstance(s, (list, tuple)) else str(s)))

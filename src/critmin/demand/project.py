@@ -503,7 +503,7 @@ def outlook(proj: pd.DataFrame, *, domestic: "str | Mapping | pd.DataFrame | Non
     ``share_of_domestic`` and ``share_of_world`` are fractions; ``year_exceeds_*`` the first
     projection year in which the year's demand exceeds today's figure (``None``: never).
     ``demand_basis`` says whether domestic demand is reported or apparent consumption; ``note``
-    (in ``lang``) what could not be compared.
+    what could not be compared (in English; in another ``lang`` also ``note_text``).
 
     >>> o = outlook(project("seed-ev-1m"), world=False)
     >>> round(float(o.set_index("mineral").loc["copper", "share_of_domestic"]), 4)
@@ -538,22 +538,29 @@ def outlook(proj: pd.DataFrame, *, domestic: "str | Mapping | pd.DataFrame | Non
     out["year_exceeds_world"] = out["mineral"].map(
         out[out["_same"] & (out["tonnes"] > out["world_production_t"].astype(float))]
         .groupby("mineral")["year"].min())
-    notes = []
-    _ = translator(lang)
-    for r in out.rename(columns={"_db": "db_", "_same": "same_"}).itertuples(index=False):
-        n = []
-        if not (isinstance(r.domestic_demand_t, float) and math.isfinite(r.domestic_demand_t)):
-            n.append(_(NOTES["no_domestic"]))
-        if not (isinstance(r.world_production_t, float) and math.isfinite(r.world_production_t)):
-            n.append(_(NOTES["no_world"]) if world is not False else _(NOTES["world_off"]))
-        elif not r.same_:
-            n.append(_(NOTES["other_basis"]).format(world=r.world_basis or "metal", demand=r.db_ or "unspecified"))
-        notes.append(("；" if lang == "ja" else "; ").join(n))
-    out["note"] = notes
+    def notes(lang: str) -> list[str]:
+        _, notes = translator(lang), []
+        for r in out.rename(columns={"_db": "db_", "_same": "same_"}).itertuples(index=False):
+            n = []
+            if not (isinstance(r.domestic_demand_t, float) and math.isfinite(r.domestic_demand_t)):
+                n.append(_(NOTES["no_domestic"]))
+            if not (isinstance(r.world_production_t, float) and math.isfinite(r.world_production_t)):
+                n.append(_(NOTES["no_world"]) if world is not False else _(NOTES["world_off"]))
+            elif not r.same_:
+                n.append(_(NOTES["other_basis"]).format(world=r.world_basis or "metal",
+                                                        demand=r.db_ or "unspecified"))
+            notes.append(("；" if lang == "ja" else "; ").join(n))
+        return notes
+
+    out["note"] = notes("en")
+    text = notes(lang) if lang != "en" else None
     for c in OUTLOOK_COLUMNS:
         if c not in out:
             out[c] = np.nan
-    out = out[OUTLOOK_COLUMNS].sort_values(["mineral", "year"]).reset_index(drop=True)
+    if text is not None:
+        out["note_text"] = text
+    out = out[OUTLOOK_COLUMNS + (["note_text"] if text is not None else [])]
+    out = out.sort_values(["mineral", "year"]).reset_index(drop=True)
     out.attrs = dict(proj.attrs)
     return out
 
@@ -581,8 +588,8 @@ def to_json(proj: pd.DataFrame, out: pd.DataFrame | None = None) -> dict:
                  "scenario": {k: sc.get(k) for k in ("name", "title", "country", "source", "assumptions")},
                  "intensity_year": proj.attrs.get("intensity_year")}
     if out is not None:
-        doc["outlook"] = [{c: _clean(v) for c, v in zip(OUTLOOK_COLUMNS, row)}
-                          for row in out[OUTLOOK_COLUMNS].itertuples(index=False)]
+        cols = OUTLOOK_COLUMNS + (["note_text"] if "note_text" in out else [])
+        doc["outlook"] = [{c: _clean(v) for c, v in zip(cols, row)} for row in out[cols].itertuples(index=False)]
         bases = sorted(set(out["demand_basis"]))
         doc["demand_basis"] = bases[0] if len(bases) == 1 else bases
     return doc

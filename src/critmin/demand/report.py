@@ -138,7 +138,7 @@ def render(proj: pd.DataFrame, out: pd.DataFrame, lang: str = "en") -> str:
                      f"<td class='num'>{_pct(pk['share_of_world'])}</td>"
                      f"<td>{'' if pd.isna(pk['year_exceeds_domestic']) else int(pk['year_exceeds_domestic'])}</td>"
                      f"<td>{'' if pd.isna(pk['year_exceeds_world']) else int(pk['year_exceeds_world'])}</td>"
-                     f"<td class='small'>{e(str(pk['note']))}</td></tr>")
+                     f"<td class='small'>{e(str(pk['note_text'] if 'note_text' in pk else pk['note']))}</td></tr>")
     parts.append("</tbody></table></section>")
     for i, m in enumerate(minerals):
         a, b = f"stack{i}", f"ref{i}"

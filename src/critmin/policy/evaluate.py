@@ -269,7 +269,8 @@ def compare(table: pd.DataFrame, case: str = "after") -> pd.DataFrame:
 def to_json(table: pd.DataFrame, scenario: str | None = None, lang: str = "en") -> dict:
     """``{"before": [...], "after": [...], "interventions": [...]}`` in the assessment's record
     format (plus ``bounds`` where computed, ``risk``, ``policy``, ``currency`` and ``cost_unit``).
-    The interventions' ``why``, ``what`` and ``demand_basis`` are written in ``lang``."""
+    The interventions' ``why``, ``what``, ``demand_basis`` and ``attribution`` stay in English (the
+    fields programs read); in another ``lang`` each also has a ``…_text`` in that language."""
     def records_to_json(a) -> dict:
         return a.to_json()
 
@@ -278,7 +279,7 @@ def to_json(table: pd.DataFrame, scenario: str | None = None, lang: str = "en") 
     scenario = scenario or names[0]
     doc = {"policy": scenario, "before": records_to_json(recs[(scenario, "before")])["records"],
            "after": records_to_json(recs[(scenario, "after")])["records"],
-           "interventions": _clean(effects_text(table.attrs["effects"][scenario], lang)),
+           "interventions": _clean(effects_text(table.attrs["effects"][scenario], lang, beside=lang != "en")),
            "risk": table.attrs["risk"][scenario], "method": table.attrs.get("method", {})}
     pol = table.attrs.get("policies", {}).get(scenario)
     if pol is not None:
@@ -290,21 +291,31 @@ def to_json(table: pd.DataFrame, scenario: str | None = None, lang: str = "en") 
     return doc
 
 
-def effects_text(effects: list[dict], lang: str = "en") -> list[dict]:
+def effects_text(effects: list[dict], lang: str = "en", beside: bool = False) -> list[dict]:
     """The interventions' effects with ``why``, each change's ``what``, ``demand_basis`` and
-    ``attribution`` in ``lang`` (the messages kept beside them rendered again)."""
+    ``attribution`` in ``lang`` (the messages kept beside them rendered again); with ``beside``
+    the English stays and the text in ``lang`` goes to ``why_text``, ``what_text`` …"""
     from ..i18n import tr
+
+    def put(d, key, value):
+        d[key + "_text" if beside else key] = value
 
     out = []
     for e in effects:
         e = dict(e)
         if "_why" in e:
-            e["why"] = render(e["_why"], lang)
+            put(e, "why", render(e["_why"], lang))
         if "_demand_basis" in e:
-            e["demand_basis"] = render(e["_demand_basis"], lang)
+            put(e, "demand_basis", render(e["_demand_basis"], lang))
         if "attribution" in e:
-            e["attribution"] = tr(e["attribution"], lang)
-        e["changes"] = [{**c, "what": render(c["_what"], lang)} if "_what" in c else c for c in e.get("changes", [])]
+            put(e, "attribution", tr(e["attribution"], lang))
+        changes = []
+        for c in e.get("changes", []):
+            c = dict(c)
+            if "_what" in c:
+                put(c, "what", render(c["_what"], lang))
+            changes.append(c)
+        e["changes"] = changes
         out.append(e)
     return out
 

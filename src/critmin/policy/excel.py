@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..diagnosis import INDICATORS
 from ..i18n import N_, translator
-from .text import CASES, HEAD, TYPES, change_text, label, rank_note, render
+from .text import CASES, HEAD, TYPES, change_text, label, rank_note
 
 SHEETS = {"changes": N_("score changes"), "interventions": N_("interventions"), "inputs": N_("inputs"),
           "ranking": N_("ranking"), "mix": N_("best mix"), "interactions": N_("interactions")}
@@ -202,4 +202,4 @@ def ranking_csv(rk: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-__all__ = ["evaluate_sheets", "rank_sheets", "optimise_sheets", "evaluate_csv", "ranking_csv", "render"]
+__all__ = ["evaluate_sheets", "rank_sheets", "optimise_sheets", "evaluate_csv", "ranking_csv"]

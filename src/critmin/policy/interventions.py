@@ -65,7 +65,7 @@ from ..indicators.concentration import country_shares
 from ..indicators.governance import MISSING_RULES
 from ..i18n import N_
 from ..supply import SupplyData, contained_tonnes
-from .text import RULES, Countries, Country, Msg, partners, render
+from .text import RULES, Country, Msg, partners, render
 
 DOMESTIC = import_stability.DOMESTIC
 TOL = 1e-6

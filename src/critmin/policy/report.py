@@ -41,7 +41,6 @@ CSS = ("<style>.policy td{overflow-wrap:anywhere}.policy td.num{white-space:nowr
 def radar_figure(table: pd.DataFrame, scenario: str, mineral: str, lang: str = "en") -> dict:
     """Plotly figure dict: the six scores of ``mineral`` for every case, one outline each (before
     first, so that after is drawn over it), axis labels wrapped to fit, the legend below."""
-    from ..catalogue import name
     from ..report.html import plot_text, radar_angular_axis
     from ..report.labels import radar_axes
 
@@ -147,7 +146,7 @@ def render_report(table: pd.DataFrame, *, lang: str = "en", ranking: pd.DataFram
                                                          f"{esc(_(TEXT['new']))} ({_f(v['after'], 2)})")
                              for k, v in e.get("moved_indicators", {}).items()) or esc(_(TEXT["none"]))
             attribution = f"<br><span class='small'>{esc(e['attribution'])}</span>" if e.get("attribution") else ""
-            out.append(f"<tr><td>{esc(e['name'])} <span class='small'>({esc(label(TYPES, e['type'], lang))}, "
+            out.append(f"<tr><td>{esc(e['name'])} <span class='small'>({esc(label(TYPES, e['type'], lang))}{sep}"
                        f"{esc(name(e['mineral'], lang))})</span></td>"
                        f"<td class='num'>{esc(budget(e['cost'], pol, lang))}</td><td class='small'>{ch}</td>"
                        f"<td class='small'>{mv}{attribution}</td><td class='small why'>{esc(e.get('why', ''))}</td></tr>")

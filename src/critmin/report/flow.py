@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .. import catalogue
-from ..flow import Msg, fmt_number, text
+from ..flow import fmt_number, text
 from ..i18n import N_, country_name, translator
 
 TITLE = N_("Material flow")
@@ -85,7 +85,7 @@ def basis_text(basis, lang: str = "en") -> str:
         (f"{_(BASIS_NAMES['mixed'])}: " if mixed else "") + ", ".join(parts)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _words(lang: str) -> dict:
     """The words of node names and labels in ``lang`` (translated once)."""
     from .labels import INDICATOR_LABELS
@@ -214,11 +214,12 @@ def _table(rows: list[dict], cols: list[tuple[str, str]], num: set[str]) -> str:
         for c, _ in cols:
             v = r.get(c)
             if c in num:
-                fv = float(v) if v is not None and v == v else float("nan")
+                fv = float(v) if isinstance(v, (int, float)) else float("nan")
                 txt = (f"{100 * fv:.1f}%" if c == "unknown_share" else fmt_number(fv)) if np.isfinite(fv) else "—"
                 cells.append(f"<td class='num' data-v='{fv if np.isfinite(fv) else ''}'>{txt}</td>")
             else:
-                cells.append(f"<td class='small'>{html.escape('' if v is None or v != v else str(v))}</td>")
+                blank = v is None or (isinstance(v, float) and math.isnan(v))
+                cells.append(f"<td class='small'>{html.escape('' if blank else str(v))}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
@@ -239,7 +240,7 @@ def stage_rows(flow, lang: str = "en") -> list[dict]:
         sc = s.get("score")
         out.append({"stage": _(STAGE_NAMES[s["stage"]]) if s["stage"] in STAGE_NAMES else s["stage"],
                     "status": _(STATUS_NAMES[s["status"]]) if s["status"] in STATUS_NAMES else s["status"],
-                    "score": "" if sc is None or sc != sc else f"{sc:.2f}",
+                    "score": "" if sc is None or math.isnan(sc) else f"{sc:.2f}",
                     "source": text(s.get("source") or "", lang), "year": s.get("year"),
                     "reason": text(s.get("reason") or "", lang)})
     return out
@@ -438,7 +439,7 @@ class ReportFlows:
     def _run(self, result) -> None:
         try:
             self._figs = report_flows(result, self.lang, sorted(self.minerals))
-        except BaseException as exc:          # re-raised by script(), in the caller's thread
+        except BaseException as exc:  # noqa: BLE001 - re-raised by figures(), in the caller's thread
             self._error = exc
 
     def beside_radar(self, mineral: str, radar_html: str) -> str:
