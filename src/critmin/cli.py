@@ -51,7 +51,7 @@ def data_info(country: str = typer.Option("JPN", help="importer whose trade part
     con = _console()
     t = Table(title=_("Sources (dataset built {built})").format(built=info["built"]))
     for c in (N_("source id"), N_("edition"), N_("licence")):
-        t.add_column(_(c))
+        t.add_column(_(c), overflow="fold")
     for s in info["sources"]:
         t.add_row(s["name"], s["edition"], _(s["licence"]) if s["licence"] else "")
     con.print(t)

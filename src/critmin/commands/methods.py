@@ -174,7 +174,7 @@ def register(app: typer.Typer) -> None:
                     from ..methods.report import write_compare
 
                     prog.update(task, description=_("writing the report"))
-                    write_compare(out, ser, r, country, yrs or [year], year, mins)
+                    write_compare(out, ser, r, country, yrs or [year], year, mins, lang=lang)
         except CritminError as exc:
             _fail(exc)
         except ValueError as exc:
@@ -340,7 +340,7 @@ def register(app: typer.Typer) -> None:
                     mb = method_bands(country, year, model=res["model"])
                     prog.update(task, description=_("writing the report"))
                     write_uncertainty(out, res, base[["mineral", "indicator", "score"]], country, year, mins,
-                                      top=top, method_bands=mb)
+                                      top=top, method_bands=mb, lang=lang)
         except CritminError as exc:
             _fail(exc)
         except (ValueError, ImportError) as exc:
