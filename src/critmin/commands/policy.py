@@ -200,8 +200,9 @@ def _ranking_table(df, policy, title: str, lang: str, with_type: bool = False) -
     from ..policy.text import HEAD, TYPES, budget, label, rank_note, significant
 
     _ = translator(lang)
-    cols = ["rank", "name"] + (["type"] if with_type else []) + ["mineral", "reduction", "cost", "reduction_per_cost",
-                                                                "note"]
+    notes = [rank_note(n, q, lang) for n, q in zip(df["note"], df["requires"])]
+    cols = ["rank", "name"] + (["type"] if with_type else []) + ["mineral", "reduction", "cost",
+                                                                "reduction_per_cost"] + (["note"] if any(notes) else [])
     t = Table(title=escape(title), box=box.SIMPLE_HEAD, caption_justify="left",
               caption=escape(_("Risk reduction: fall of the policy's risk measure (higher is better). Budgets in "
                                "{currency}; one cost unit = {unit}.").format(
@@ -209,13 +210,13 @@ def _ranking_table(df, policy, title: str, lang: str, with_type: bool = False) -
     for c in cols:
         t.add_column(label(HEAD, c, lang), justify="right" if c in ("rank", "reduction", "cost",
                                                                      "reduction_per_cost") else "left",
-                     overflow="fold")
+                     overflow="fold", no_wrap=c not in ("note", "reduction_per_cost"))
     red = significant(df["reduction"].tolist())
     rpc = significant(df["reduction_per_cost"].tolist())
     for k, (_i, r) in enumerate(df.iterrows()):
         cells = {"rank": str(r["rank"]), "name": escape(str(r["name"])), "type": label(TYPES, r["type"], lang),
                  "mineral": name(r["mineral"], lang), "reduction": red[k], "cost": budget(r["cost"], policy, lang),
-                 "reduction_per_cost": rpc[k], "note": escape(rank_note(r["note"], r["requires"], lang))}
+                 "reduction_per_cost": rpc[k], "note": escape(notes[k])}
         t.add_row(*[cells[c] for c in cols])
     from ._common import console
 
