@@ -6,13 +6,10 @@ import re
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from critmin.cli import app
 from critmin.methods import uncertainty
 
-MINERALS = ["copper", "lithium", "cobalt"]
-YEARS = list(range(2018, 2025))
+from .conftest import MINERALS, YEARS
 
 
 def _figs(text: str) -> dict:
@@ -22,15 +19,8 @@ def _figs(text: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def unc_report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("unc") / "uncertainty.html"
-    args = ["uncertainty", "--country", "JPN", "--year", "2022", "--draws", "300", "--sobol-n", "32",
-            "--out", str(out), "--format", "json"]
-    for m in MINERALS:
-        args += ["-m", m]
-    r = CliRunner().invoke(app, args)
-    assert r.exit_code == 0, r.output
-    doc = json.loads(r.stdout)
+def unc_report(unc_run):
+    out, doc = unc_run
     assert doc["sobol_engine"] in ("salib", "numpy")
     # per mineral the bands of the sampled indicators it has, ordered p05 <= p50 <= p95
     ind = doc["indicators"]
@@ -44,15 +34,8 @@ def unc_report(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def cmp_report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cmp") / "compare.html"
-    args = ["compare", "--country", "JPN", "--years", f"{YEARS[0]}-{YEARS[-1]}", "--out", str(out),
-            "--format", "json"]
-    for m in MINERALS:
-        args += ["-m", m]
-    r = CliRunner().invoke(app, args)
-    assert r.exit_code == 0, r.output
-    doc = json.loads(r.stdout)
+def cmp_report(cmp_run):
+    out, doc = cmp_run
     assert doc["year"] == YEARS[-1]
     ser = doc["series"]
     assert {s["method"] for s in ser} == {"meti", "eu_crm", "geopolrisk"}

@@ -207,20 +207,31 @@ def _ranking_table(df, policy, title: str, lang: str, with_type: bool = False) -
               caption=escape(_("Risk reduction: fall of the policy's risk measure (higher is better). Budgets in "
                                "{currency}; one cost unit = {unit}.").format(
                   currency=policy.currency, unit=budget(1.0, policy, lang))))
-    for c in cols:
-        t.add_column(label(HEAD, c, lang), justify="right" if c in ("rank", "reduction", "cost",
-                                                                     "reduction_per_cost") else "left",
-                     overflow="fold", no_wrap=c not in ("note", "reduction_per_cost"))
     red = significant(df["reduction"].tolist())
     rpc = significant(df["reduction_per_cost"].tolist())
+    rows = []
     for k, (_i, r) in enumerate(df.iterrows()):
         cells = {"rank": str(r["rank"]), "name": escape(str(r["name"])), "type": label(TYPES, r["type"], lang),
                  "mineral": name(r["mineral"], lang), "reduction": red[k], "cost": budget(r["cost"], policy, lang),
                  "reduction_per_cost": rpc[k], "note": escape(notes[k])}
-        t.add_row(*[cells[c] for c in cols])
+        rows.append([cells[c] for c in cols])
+    for c in cols:
+        t.add_column(label(HEAD, c, lang), justify="right" if c in ("rank", "reduction", "cost",
+                                                                     "reduction_per_cost") else "left",
+                     overflow="fold", no_wrap=c != "note")
+    for row in rows:
+        t.add_row(*row)
+    from rich.console import Console
+
     from ._common import console
 
-    console(120).print(t)
+    from rich.cells import cell_len
+
+    con = console(120)
+    # never squeeze a name, a number or an amount into a broken cell: widen the console instead
+    need = sum(max([cell_len(label(HEAD, c, lang))] + [cell_len(row[j]) for row in rows]) + 3
+               for j, c in enumerate(cols) if c != "note") + (24 if "note" in cols else 0) + 2
+    (con if need <= con.width else Console(width=need)).print(t)
 
 
 def _print_optimum(res: dict, rk, policy, lang: str) -> None:
