@@ -17,6 +17,7 @@ blanked (:func:`~critmin.report.html.offline_plotlyjs`), figures as JSON drawn w
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import numpy as np
@@ -107,6 +108,8 @@ def _band_radar(base: dict, band: dict, name: str, mband: dict | None = None, la
     theta = [_axis_label(i, " *" if i in mc else (" †" if i in band else ""), _num(base.get(i)) is None, lang)
              for i in INDICATORS]
     axis = radar_angular_axis(theta)          # labels wrapped onto short lines, first axis at the top
+    # a mark stays on its label's line ("Secondary supply *", not "*" alone below it)
+    axis["ticktext"] = [re.sub(r"<br>([*†])", r" \1", t) for t in axis["ticktext"]]
     theta = theta + theta[:1]
 
     def ring(vals):
@@ -141,6 +144,40 @@ def _band_radar(base: dict, band: dict, name: str, mband: dict | None = None, la
         "margin": {"l": 95, "r": 95, "t": 50, "b": 60}, "height": 440, "font": {"size": 10}}}
 
 
+def _tick(text: str, width: int = 14) -> str:
+    """A category label on lines of at most about ``width`` columns: English at spaces
+    (:func:`~critmin.report.html.wrap_label`); Japanese, whose characters take two columns and
+    which has no spaces, before an opening bracket, after a space, else where the line is full,
+    never starting a line with a closing bracket or a comma.
+
+    >>> _tick("price volatility (sampling error)"), _tick("価格変動幅（標本誤差）")
+    ('price<br>volatility<br>(sampling<br>error)', '価格変動幅<br>（標本誤差）')
+    >>> _tick("期間（1年または3年）"), _tick("WGI のない相手国")
+    ('期間<br>（1年または3年）', 'WGI<br>のない相手国')
+    """
+    from ..report.html import plot_text, wrap_label
+
+    def cols(t: str) -> int:
+        return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in t)
+
+    if not any(ord(ch) >= 0x2E80 for ch in text):
+        return wrap_label(text, width)
+    lines, cur = [], ""
+    for piece in re.split(r"(?<= )|(?=（)", text):
+        if cur and cols(cur + piece.rstrip()) > width:
+            lines.append(cur)
+            cur = ""
+        cur += piece
+        while cols(cur) > width + 2:            # one piece longer than a line: cut it
+            cut = max(k for k in range(1, len(cur) + 1) if cols(cur[:k]) <= width)
+            while cut < len(cur) and cur[cut] in "）」、。":
+                cut += 1
+            lines.append(cur[:cut])
+            cur = cur[cut:]
+    lines.append(cur)
+    return "<br>".join(plot_text(x.strip()) for x in lines if x.strip())
+
+
 def _sobol_bar(so: pd.DataFrame, engine: str | None, lang: str = "en") -> dict:
     _ = translator(lang)
     x = [_(SOBOL_LABELS[f]) if f in SOBOL_LABELS else f for f in so["factor"]]
@@ -155,9 +192,12 @@ def _sobol_bar(so: pd.DataFrame, engine: str | None, lang: str = "en") -> dict:
     return {"data": data, "layout": {
         "title": {"text": _("Sobol indices of the ranking (1 − Spearman ρ to the base ranking); engine: {engine}")
                   .format(engine=engine), "font": {"size": 13}, "x": 0.02, "xanchor": "left"},
-        "barmode": "group", "height": 380, "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
-        "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
-        "xaxis": {"automargin": True, "tickangle": -30},
+        "barmode": "group", "height": 400, "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
+        # the legend beside the bars (clear of the mode bar above them); the factor names level, on
+        # short lines (eleven categories share ~1,000 px)
+        "legend": {"x": 1.01, "xanchor": "left", "y": 1, "yanchor": "top"},
+        "xaxis": {"automargin": True, "tickangle": 0, "tickmode": "array", "tickvals": x,
+                  "ticktext": [_tick(t) for t in x], "tickfont": {"size": 11}},
         "yaxis": {"title": {"text": _("Sobol index")}, "automargin": True}}}
 
 
