@@ -201,3 +201,29 @@ def test_policy_sweep_local_cluster_same_bytes(policy_sweep, policy_serial, clus
                                  c.scheduler_address, "--out", str(out), "--lang", "en"])
     assert r.exit_code == 0, r.output
     assert out.read_bytes() == policy_serial.read_bytes()
+
+
+@pytest.mark.parametrize("args, options, fix", [
+    (["disrupt", "--sweep", "SWEEP", "--mineral", "copper", "--days", "30", "-e", "CHN"],
+     "--mineral, --exporter, --days", "set mineral, exporters, days in the sweep file"),
+    (["disrupt", "--sweep", "SWEEP", "--flows", "mix.csv", "--runs", "100"],
+     "--flows, --runs", "set runs in the sweep file"),
+    (["policy", "rank", str(POLICY), "--sweep", "SWEEP", "--country", "KOR", "--year", "2022"],
+     "--country, --year", "set importer, year in the sweep file"),
+])
+def test_sweep_refuses_an_option_of_one_scenario(args, options, fix, sweep_file, tmp_path):
+    """With --sweep, an option that describes one scenario would be ignored: refused before any work,
+    the message naming each option given and the sweep-file field to set instead."""
+    out = tmp_path / "o.parquet"
+    args = [str(sweep_file) if a == "SWEEP" else a for a in args]
+    r = CliRunner().invoke(app, [*args, "--scheduler", "none", "--out", str(out), "--lang", "en"])
+    assert r.exit_code == 2
+    msg = " ".join(r.stderr.split())
+    assert f"--sweep takes its scenarios from the sweep file; {options} would be ignored" in msg
+    assert fix in msg and "Traceback" not in r.output and not out.exists()
+    if "--flows" in options:
+        assert "drop --flows: a sweep has no such setting" in msg
+    # the same option at its default value, not given: the sweep runs (tested by the fixtures above);
+    # in Japanese the refusal is Japanese
+    r = CliRunner().invoke(app, [*args, "--scheduler", "none", "--lang", "ja"])
+    assert r.exit_code == 2 and "スイープファイル" in r.stderr and options in " ".join(r.stderr.split())

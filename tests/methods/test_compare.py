@@ -90,3 +90,22 @@ def test_eu27_scores_equal_the_eu_crm_module(eu27_doc):
     ref = eu_crm.scores("EU27", [2020], ["copper", "cobalt"]).set_index("mineral")["sr"]
     for m in ("copper", "cobalt"):
         assert eu[m] == pytest.approx(ref[m], rel=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+def test_the_api_writes_why_in_the_language_asked():
+    """``/api/v1/compare?lang=ja`` (and the server's language when none is asked): the same ranks,
+    why the methods disagree in Japanese."""
+    pytest.importorskip("fastapi")
+    pytest.importorskip("httpx")
+    from fastapi.testclient import TestClient
+
+    from critmin.web import Settings, create_app
+
+    c = TestClient(create_app(Settings(lang="ja")))
+    ja = c.get("/api/v1/compare", params={"country": "JPN", "year": 2022}).json()
+    en = c.get("/api/v1/compare", params={"country": "JPN", "year": 2022, "lang": "en"}).json()
+    assert ja["records"] == en["records"]
+    why = {d["mineral"]: d["why"] for d in ja["disagreements"]}
+    assert why["cobalt"].startswith("EU CRM では上位（12 位）") and "GeoPolRisk では下位（24 位）" in why["cobalt"]
+    assert {d["mineral"]: d["why"] for d in en["disagreements"]}["cobalt"].startswith("EU CRM ranks it high (#12)")

@@ -53,9 +53,10 @@ def chart_labels(page: str) -> list[str]:
 
 def _row(page: str, mineral: str) -> list[str]:
     """The cells of ``mineral``'s row in the report's first table."""
-    m = re.search(r"<tr><td data-v='%s'>(.*?)</tr>" % mineral, page, re.S)
+    m = re.search(rf"<tr><td data-v='{mineral}'[^>]*>(.*?)</tr>", page, re.S)
     assert m, mineral
-    return [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", m.group(0), re.S)]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", m.group(0), re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in cells]
 
 
 def _check_japanese(page: str) -> None:

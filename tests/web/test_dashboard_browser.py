@@ -1,7 +1,8 @@
 """The dashboard in headless Chromium against the live server: overview → Japanese → rare earths (six
 radar axes, the concentrate axis marked n/a, the indicator trend) → cobalt (an axis marked no data) →
-JPN vs KOR on one radar, by their Japanese names → a policy what-if with its after-trace. Nothing is
-fetched from anywhere but the server, and the console logs no error (no CSP violation)."""
+JPN vs KOR on one radar, by their Japanese names → a policy what-if with its after-trace; copper's
+material flow (issue 17) beside its radar. Nothing is fetched from anywhere but the server, and the
+console logs no error (no CSP violation)."""
 from __future__ import annotations
 
 import pytest
@@ -106,5 +107,65 @@ def test_dashboard_flow(live, browser):
     # only the server was contacted; no console error (a CSP violation would be one)
     res = drv.execute_script("return performance.getEntriesByType('resource').map(function(e){return e.name;})")
     assert res and all(r.startswith(live.url) for r in res), res
+    severe = [e for e in drv.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == [], severe
+
+
+FLOW_STAGES = {"mine", "conc", "smelt", "rimp", "ref", "rexp", "use", "scrap"}      # node id prefixes
+
+
+def _sankey(drv):
+    """(stage prefixes of the node ids drawn, node labels, modebar buttons, radar box, Sankey box) of the
+    mineral page."""
+    return drv.execute_script("""
+        var gd = document.getElementById('sankey'), rd = document.getElementById('radar');
+        var box = function(e){ var r = e.getBoundingClientRect();
+          return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
+        var drawn = Array.from(gd.querySelectorAll('.sankey-node')).map(function(e){
+          return e.__data__.node.customdata[0].split(':')[0]; });
+        return [drawn, gd.data[0].node.label, gd.querySelectorAll('.modebar-btn[data-title]').length,
+                box(rd), box(gd)];""")
+
+
+def test_mineral_page_material_flow(live, browser):
+    """Copper for JPN 2022: the Sankey beside the radar (side by side at 1400 px, stacked at 1000 px),
+    every stage of the chain drawn, the download button on; in Japanese the partners by their Japanese
+    names; hafnium (no stage in the data) says so instead of drawing."""
+    drv = browser.driver
+    ready = ("var g = document.getElementById('sankey'); return g && g.data && "
+             "g.querySelectorAll('.sankey-node').length > 0")
+    drv.get(f"{live.url}/mineral/copper?lang=en&country=JPN&year=2022")
+    _wait(drv, ready, timeout=60)
+    drawn, labels, nbtn, radar, sankey = _sankey(drv)
+    assert FLOW_STAGES <= set(drawn), drawn                                       # every stage drawn
+    assert nbtn >= 1                                                              # the download button
+    assert labels[0] == "Chile (CHL) 5.33 Mt (24%)"
+    assert sankey["left"] >= radar["right"] - 1 and abs(sankey["top"] - radar["top"]) < 2      # side by side
+    assert "Material flow — Copper · Japan (JPN) · 2022" in drv.execute_script(
+        "return document.querySelector('#sankey .gtitle').textContent")
+
+    drv.set_window_size(1000, 1000)                                                       # narrow: stacked
+    _wait(drv, "var r = document.getElementById('radar').getBoundingClientRect(), "
+               "s = document.getElementById('sankey').getBoundingClientRect(); return s.top >= r.bottom - 1")
+    drv.set_window_size(1400, 1000)
+
+    drv.get(f"{live.url}/mineral/copper?lang=ja&country=JPN&year=2022")
+    _wait(drv, ready, timeout=60)
+    drawn, labels, _, radar, sankey = _sankey(drv)
+    assert FLOW_STAGES <= set(drawn), drawn
+    assert any(lab.startswith("チリ (CHL)") for lab in labels), labels
+    texts = drv.execute_script("return Array.from(document.querySelectorAll('#sankey .sankey-node text'))"
+                               ".map(function(t){ return t.textContent; })")
+    assert any("チリ" in t for t in texts), texts                                        # drawn, not just held
+    assert "マテリアルフロー — 銅 · 日本 (JPN) · 2022" in drv.execute_script(
+        "return document.querySelector('#sankey .gtitle').textContent")
+
+    drv.get(f"{live.url}/mineral/hafnium?lang=ja&country=JPN&year=2022")
+    _wait(drv, "var g = document.getElementById('sankey'); return g && g.dataset.flow === 'none'", timeout=60)
+    note = drv.find_element("css selector", "#sankey .flownote").text
+    assert "描画できるマテリアルフローなし" in note and "ジルコニウム" in note
+
+    res = drv.execute_script("return performance.getEntriesByType('resource').map(function(e){return e.name;})")
+    assert res and all(r.startswith(live.url) for r in res), res                        # offline
     severe = [e for e in drv.get_log("browser") if e["level"] == "SEVERE"]
     assert severe == [], severe

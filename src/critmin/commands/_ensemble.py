@@ -124,10 +124,56 @@ def run(*, country: str, year: int | None, years: str | None, draws: int, seed: 
                {c: "{:.3f}" for c in ("base", "p05", "p50", "p95")}, lang=lang)
 
 
+#: per sweep kind, the command's options that describe ONE scenario (``--sweep`` takes its scenarios
+#: from the file) → the sweep-file field that sets the same thing (None: a sweep has no such setting)
+SINGLE_OPTIONS: dict[str, dict[str, str | None]] = {
+    "disrupt": {"country": "importer", "mineral": "mineral", "exporter": "exporters", "days": "days",
+                "share": "share", "stage": "stage", "year": "year", "stock_days": "stock_days",
+                "stock_t": "stock_t", "max_shortfall": "max_shortfall_t", "runs": "runs", "monte_carlo": "runs",
+                "scenario": None, "flows": None, "stocks": None, "show_confidential": None,
+                "duration_days": None, "duration": None, "quantile": None},
+    "policy": {"country": "importer", "year": "year"},
+}
+
+
+def refuse_single_options(kind: str, ctx, lang: str = "en") -> None:
+    """With ``--sweep`` the scenarios come from the sweep file, so an option of one scenario given on
+    the command line (``--mineral``, ``--days`` …) would be silently ignored: refuse it, naming each
+    such option and the sweep-file field to set instead. ``ctx``: the command's (typer/click)
+    context; an option counts as given when its value came from the command line or the
+    environment, not from its default. No context (called from Python): nothing to check."""
+    if ctx is None:
+        return
+    from ..errors import DataValidationError
+    from ..i18n import translator
+
+    single = SINGLE_OPTIONS[kind]
+    given = [p for p in ctx.command.params if p.name in single
+             and getattr(ctx.get_parameter_source(p.name), "name", "DEFAULT") not in ("DEFAULT", "DEFAULT_MAP")]
+    if not given:
+        return
+    _ = translator(lang)
+    fields = list(dict.fromkeys(single[p.name] for p in given if single[p.name]))
+    other = [p.opts[0] for p in given if not single[p.name]]
+    fix = []
+    if fields:
+        fix.append(_("set {fields} in the sweep file (at the top for every scenario, or under grid: or "
+                     "scenarios:)").format(fields=", ".join(fields)))
+    if other:
+        fix.append(_("drop {options}: a sweep has no such setting").format(options=", ".join(other)))
+    fix.append(_("or run one scenario without --sweep"))
+    options = ", ".join(p.opts[0] for p in given)
+    raise DataValidationError(_("--sweep takes its scenarios from the sweep file; {options} would be ignored")
+                              .format(options=options), fix="; ".join(fix))
+
+
 def run_sweep(kind: str, sweep: Path, *, policy: Path | None = None, seed: int = 0, scheduler: str | None = None,
-              workers: int | None = None, out: Path | None = None, format: str = "table", lang: str = "en") -> None:
+              workers: int | None = None, out: Path | None = None, format: str = "table", lang: str = "en",
+              ctx=None) -> None:
     """``critmin disrupt --sweep FILE`` (``kind`` ``disrupt``) and ``critmin policy rank POLICY --sweep
-    FILE`` (``policy``): the scenarios of the file as partitions (:mod:`critmin.sweep`)."""
+    FILE`` (``policy``): the scenarios of the file as partitions (:mod:`critmin.sweep`). ``ctx``:
+    the command's context; a single-scenario option given with ``--sweep`` is refused
+    (:func:`refuse_single_options`)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -141,6 +187,7 @@ def run_sweep(kind: str, sweep: Path, *, policy: Path | None = None, seed: int =
     err = Console(stderr=True)
     format = str(getattr(format, "value", format))
     try:
+        refuse_single_options(kind, ctx, lang)
         if out is not None and out.suffix.lower() not in ("", ".parquet"):
             raise DataValidationError("a sweep writes Parquet", field="--out", found=str(out),
                                       fix="name a directory (partitioned by mineral or importer) or a FILE.parquet")

@@ -123,12 +123,12 @@ def register(app: typer.Typer) -> None:
                                                       "scale, LABEL.FIELD grid or list (examples/sweeps)"),
                  scheduler: Optional[str] = typer.Option(None, help="--sweep on: none | local | tcp://HOST:8786"),
                  workers: Optional[int] = typer.Option(None, help="--sweep: LocalCluster worker processes"),
-                 lang: str = lang_option()) -> None:
+                 lang: str = lang_option(), ctx: typer.Context = None) -> None:
         """Rank the interventions by risk reduction per unit of budget."""
         if sweep is not None:                  # a sweep of sizes (issue 15): critmin.sweep
             from ._ensemble import run_sweep
             return run_sweep("policy", sweep, policy=file, scheduler=scheduler, workers=workers, out=out,
-                             format=format, lang=lang)
+                             format=format, lang=lang, ctx=ctx)
         from ..errors import CritminError
         from ..policy import load_policy, rank
 

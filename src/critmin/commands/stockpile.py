@@ -248,12 +248,13 @@ def register(app: typer.Typer) -> None:
         scheduler: Optional[str] = typer.Option(None, help="--sweep on: none | local | tcp://HOST:8786"),
         workers: Optional[int] = typer.Option(None, help="--sweep: LocalCluster worker processes"),
         lang: str = lang_option(),
+        ctx: typer.Context = None,
     ) -> None:
         """Simulate an export stop: shortfall, stockpile cover, stockpile needed; optional Monte Carlo."""
         if sweep is not None:                  # a sweep of scenarios (issue 15): critmin.sweep
             from ._ensemble import run_sweep
             return run_sweep("disrupt", sweep, seed=seed, scheduler=scheduler, workers=workers, out=out,
-                             format=format, lang=lang)
+                             format=format, lang=lang, ctx=ctx)
         import pandas as pd
 
         from .. import disruption as dr

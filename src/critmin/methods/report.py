@@ -38,6 +38,8 @@ SOBOL_LABELS = {"wgi": N_("WGI estimate errors"), "trade": N_("trade quantities"
 #: the method choices varied for the † ranges (:data:`critmin.methods.uncertainty.METHOD_FAMILIES`)
 CHOICE_LABELS = {"residual_rule": N_("'Other countries' rule"), "import_variant": N_("import-stability variant"),
                  "missing_governance": N_("partners without WGI"), "volatility": N_("volatility measure")}
+#: a short heading or a mineral name on one line (a narrow column must not break "リチウム" or "順位")
+_NOWRAP = " style='white-space:nowrap'"
 #: legend names of the uncertainty radar (the tests read the English ones)
 UPPER, LOWER = N_("upper (p95 * / max †)"), N_("lower (p05 * / min †)")
 MEDIAN, BASE = N_("median"), N_("base (assessment)")
@@ -273,7 +275,7 @@ def render_uncertainty(res: dict, base: pd.DataFrame, country: str, year: int,
                 + "</h2><table class='sortable' id='rank-table'><thead><tr>"
                 + "".join(f"<th>{esc(h)}</th>" for h in heads) + "</tr></thead><tbody>")
     for r in summ.itertuples(index=False):
-        body.append(f"<tr><td data-v='{esc(r.mineral)}'><a href='#u-{esc(r.mineral)}'>"
+        body.append(f"<tr><td data-v='{esc(r.mineral)}'{_NOWRAP}><a href='#u-{esc(r.mineral)}'>"
                     f"{esc(_name(r.mineral, lang))}</a></td>"
                     f"<td class='num'>{int(r.base_rank)}</td><td class='num'>{_fmt(r.rank_p05, 0, lang)}</td>"
                     f"<td class='num'>{_fmt(r.rank_p50, 0, lang)}</td>"
@@ -378,9 +380,10 @@ def render_compare(series: pd.DataFrame, table: pd.DataFrame, country: str, year
     body.append("<section id='side-by-side'><h2>"
                 + esc(_("Side by side, {year} (rank 1 = highest risk; spread = percentile-rank gap)").format(year=year))
                 + "</h2><table class='sortable' id='compare-table'><thead><tr><th>" + esc(_("mineral")) + "</th>"
-                + "".join("<th>" + esc(_(METHOD_LABELS[m])) + "</th><th>" + esc(_("rank")) + "</th>"
+                + "".join("<th>" + esc(_(METHOD_LABELS[m])) + f"</th><th{_NOWRAP}>" + esc(_("rank")) + "</th>"
                           for m in ("meti", "eu_crm", "geopolrisk"))
-                + "<th>" + esc(_("spread")) + "</th><th>" + esc(_("why they disagree")) + "</th></tr></thead><tbody>")
+                + f"<th{_NOWRAP}>" + esc(_("spread")) + "</th><th>" + esc(_("why they disagree"))
+                + "</th></tr></thead><tbody>")
     t = table[table["mineral"].isin(mins)]
     sc = t.pivot_table(index="mineral", columns="method", values="score", aggfunc="first")
     rk = t.pivot_table(index="mineral", columns="method", values="rank", aggfunc="first")
@@ -392,13 +395,14 @@ def render_compare(series: pd.DataFrame, table: pd.DataFrame, country: str, year
             r = rk.at[m, meth] if meth in rk.columns else np.nan
             cells += (f"<td class='num'>{_fmt(s, 3, lang)}</td>"
                       f"<td class='num' data-v='{_fmt(r, 0)}'>{_fmt(r, 0, lang)}</td>")
-        body.append(f"<tr><td data-v='{esc(m)}'><a href='#c-{esc(m)}'>{esc(_name(m, lang))}</a>"
+        body.append(f"<tr><td data-v='{esc(m)}'{_NOWRAP}><a href='#c-{esc(m)}'>{esc(_name(m, lang))}</a>"
                     f"</td>{cells}<td class='num'>{int(e['spread'])}</td><td class='small'>"
                     f"{esc(str(e['why']))}</td></tr>")
     body.append("</tbody></table></section>")
-    body.append("<section id='trends'><h2>" + esc(_("Scores over {first}–{last}").format(first=years[0],
-                                                                                       last=years[-1]))
-                + "</h2><div class='grid'>")
+    one = years[0] == years[-1]
+    head = (_("Scores in {year}").format(year=years[0]) if one else
+            _("Scores over {first}–{last}").format(first=years[0], last=years[-1]))
+    body.append("<section id='trends'><h2>" + esc(head) + "</h2><div class='grid'>")
     for m in mins:
         s = series[series["mineral"] == m]
         fid = f"trend-{m}"
@@ -407,9 +411,10 @@ def render_compare(series: pd.DataFrame, table: pd.DataFrame, country: str, year
         body.append(f"<div id='c-{esc(m)}'><div class='chart trend' id='{esc(fid)}'></div>"
                     f"<p class='small'>{esc(str(why))}</p></div>")
     body.append("</div></section>")
-    return _page(_("Established methods side by side"),
-                 _("importer {country} · {first}–{last}").format(country=_who(country, lang), first=years[0],
-                                                                 last=years[-1]), body, figs, lang)
+    who = _who(country, lang)
+    sub = (_("importer {country} · year {year}").format(country=who, year=years[0]) if one else
+           _("importer {country} · {first}–{last}").format(country=who, first=years[0], last=years[-1]))
+    return _page(_("Established methods side by side"), sub, body, figs, lang)
 
 
 def write_compare(path: str | Path, *args, **kw) -> Path:

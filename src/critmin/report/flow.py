@@ -489,10 +489,11 @@ def flow_script(figs: dict, slots: list[str] = ()) -> str:
 def flow_payload(mineral: str, country: str = "JPN", year: int | None = None, lang: str = "en", *,
                  supply=None, world: bool = False) -> dict:
     """What a web page needs to draw a mineral's flow: ``{"flow": MaterialFlow.to_json(lang),
-    "figure": the Sankey figure, "title": ...}`` (the flow of :func:`critmin.flow.material_flow`)."""
+    "figure": the Sankey figure, "title": ..., "has_chain": MaterialFlow.has_chain()}`` (the flow of
+    :func:`critmin.flow.material_flow`)."""
     from ..flow import material_flow
 
     f = material_flow(mineral, country, year, world=world, supply=supply)
     per, lo, hi = REPORT_HEIGHT
-    return {"flow": f.to_json(lang), "title": flow_title(f, lang),
+    return {"flow": f.to_json(lang), "title": flow_title(f, lang), "has_chain": f.has_chain(),
             "figure": sankey_figure(f, lang, height=min(max(lo, per * len(f.node_records)), hi), compact=True)}

@@ -57,8 +57,11 @@ def compare(request: Request,
             year: int | None = Query(None, ge=1990, le=2100),
             years: str | None = Query(None, max_length=40, pattern=r"^[0-9,\- ]+$",
                                          description="trend series, e.g. 2015-2024"),
-            mineral: list[str] | None = Query(None, description="minerals of the series")):
+            mineral: list[str] | None = Query(None, description="minerals of the series"),
+            lang: Lang | None = Query(None, description="language of the notes and of why the ranks differ "
+                                                         "(default: the server's language)")):
     """`critmin compare --format json` (``records``, ``disagreements``, ``series`` with ``years``)."""
+    lang = lang or request.app.state.settings.lang
     yrs = _years_param(years, request) if years else None
     mins = minerals_of(mineral, request)
 
@@ -71,7 +74,7 @@ def compare(request: Request,
         c = importer(country)[0]
         y = year if year is not None else (max(yrs) if yrs else latest_year(c))
         sd = SupplyData.cached()
-        r = _compare(c, y, supply=sd)
+        r = _compare(c, y, supply=sd, lang=lang)
         expl = r.drop_duplicates("mineral")[["mineral", "spread", "why"]]
         doc = {"country": c, "year": y, "records": records_json(r, RECORD_COLUMNS),
                "disagreements": records_json(expl, ["mineral", "spread", "why"])}
@@ -79,7 +82,7 @@ def compare(request: Request,
             doc["series"] = records_json(series(c, yrs, mins, supply=sd), ["mineral", "year", "method", "score"])
         return doc
 
-    return cached(request, ("compare", country.upper(), year, tuple(yrs or ()), tuple(mins or ())), run)
+    return cached(request, ("compare", country.upper(), year, tuple(yrs or ()), tuple(mins or ()), lang), run)
 
 
 REGION = r"^[A-Za-z0-9_\- ]{1,40}=[A-Za-z, ]{3,1200}$"

@@ -100,11 +100,16 @@ def disruption(request: Request, lang: Lang | None = None, scenario: str = Query
 
 @functools.cache
 def _asset(name: str) -> tuple[bytes, bytes, str, str]:
-    """(raw, gzipped, media type, ETag) of a static asset; Plotly comes from the ``plotly`` package."""
+    """(raw, gzipped, media type, ETag) of a static asset; Plotly comes from the ``plotly`` package,
+    ``flow.css`` from :data:`critmin.report.flow.FLOW_CSS`."""
     if name == "plotly.min.js":
         from ...report.html import offline_plotlyjs
 
         raw = offline_plotlyjs().encode("utf-8")
+    elif name == "flow.css":          # the report's radar + Sankey pair (app.css narrows its breakpoint)
+        from ...report.flow import FLOW_CSS
+
+        raw = FLOW_CSS.encode("utf-8")
     elif name.startswith("swagger/"):
         raw = _swagger_file(name.removeprefix("swagger/"))
     else:

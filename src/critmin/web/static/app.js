@@ -94,8 +94,12 @@
     if (scored(r)) return I18N.indicators[i];
     return (r && r.status === 'not_applicable') ? I18N.axes.na[i] : I18N.axes.nd[i];
   }
-  function radarTrace(recs, name, colour, fill) {
-    var theta = INDICATORS.map(function (i) { return axisLabel(i, recs[i]); });
+  // wrap: the mark of an axis without a score (n/a, no data) on a second line (a radar in a narrow column)
+  function radarTrace(recs, name, colour, fill, wrap) {
+    var theta = INDICATORS.map(function (i) {
+      var a = axisLabel(i, recs[i]), k = a.lastIndexOf(' (');
+      return (wrap && !scored(recs[i]) && k > 0) ? a.slice(0, k) + '<br>' + a.slice(k + 1) : a;
+    });
     var r = INDICATORS.map(function (i) { return scored(recs[i]) ? recs[i].score : 0; });
     var text = INDICATORS.map(function (i) { return scored(recs[i]) ? fmt(recs[i].score, 2) : '–'; });
     return {type: 'scatterpolar', r: r.concat(r.slice(0, 1)), theta: theta.concat(theta.slice(0, 1)),
@@ -192,8 +196,9 @@
     }).then(function (doc) {
       if (doc.records.length) year = doc.records[0].year;
       var recs = byMineral(doc.records)[m] || {};
-      plot('radar', [radarTrace(recs, mineralName(m), '#c0392b')],
+      plot('radar', [radarTrace(recs, mineralName(m), '#c0392b', true, true)],
         Object.assign({}, RADAR_LAYOUT, {title: {text: UI.radar, font: {size: 13}}, showlegend: false}));
+      drawFlow(m, year);
       var d = doc.minerals[0] || {};
       document.getElementById('diagnosis').textContent = UI.diagnosis + ': ' + (d.diagnosis || '');
       var tools = document.getElementById('tools');
@@ -248,6 +253,30 @@
         yaxis: {range: [0, 1.02], title: {text: UI.score}}, margin: {l: 60, r: 20, t: 40, b: 40},
         legend: {orientation: 'h'}});
     }).catch(fail);
+  }
+
+  // the mineral's material flow (issue 17) beside its radar: the server's Sankey figure, in the page's
+  // language; where the importer's chain holds no flow, the statement and each stage's reason instead
+  function drawFlow(m, year) {
+    var box = document.getElementById('sankey');
+    if (!box) return null;
+    return api('/api/v1/minerals/' + encodeURIComponent(m) + '/flow?' + qs({country: D.country, year: year, lang: LANG}))
+      .then(function (doc) {
+        box.dataset.flow = doc.has_chain ? 'drawn' : 'none';
+        if (!doc.has_chain || !doc.figure) {
+          var ul = h('ul', {});
+          (doc.why || []).forEach(function (w) { ul.appendChild(h('li', {text: w})); });
+          box.appendChild(h('div', {className: 'flownote'}, h('b', {text: doc.title}), h('p', {text: doc.statement || ''}), ul));
+          return;
+        }
+        var fig = doc.figure;
+        var layout = Object.assign({}, fig.layout, {title: {text: doc.title, font: {size: 13}, x: 0.01, xanchor: 'left'},
+          margin: Object.assign({}, fig.layout.margin, {t: 60})});
+        return plot(box, fig.data, layout);
+      }).catch(function (e) {
+        box.dataset.flow = 'error';
+        box.appendChild(h('p', {className: 'flownote status', text: String(e && e.message ? e.message : e)}));
+      });
   }
 
   // -- importer comparison ----------------------------------------------------------------------------
