@@ -27,7 +27,7 @@ def _cli(*args: str) -> dict:
 
 def test_copper_flow_is_the_cli_document_with_its_sankey(live):
     r = live.client.get("/api/v1/minerals/copper/flow", params={"country": "JPN", "year": 2022})
-    assert r.status_code == 200 and r.headers["x-critmin-cache"] == "miss"
+    assert r.status_code == 200          # a miss, or a hit when another test of the shared server asked first
     doc = r.json()
     flow = doc["flow"]
     # the CLI's document, whole (critmin flow --mineral copper --country JPN --year 2022 --format json)
