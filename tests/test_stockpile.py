@@ -274,3 +274,20 @@ def test_cli_plan_json_contract_all_minerals():
     assert recs["molybdenum"]["standard_consumption_t"] == pytest.approx(71.142, abs=1e-6)   # 355.71 t / 5
     assert recs["tantalum"]["standard_consumption_t"] == pytest.approx(97.2192, abs=1e-4)    # 486.096 t / 5
     assert recs["gallium"]["standard_consumption_t"] != recs["germanium"]["standard_consumption_t"]
+
+
+def test_stock_file_in_shift_jis_is_read_like_utf8(tmp_path):
+    """A stock file saved by Japanese Excel (cp932, a Japanese location) reads like its UTF-8 twin."""
+    from critmin.errors import DataValidationError
+    from critmin.stockpile import read_stocks
+
+    text = "mineral,stock_t,location\ncobalt,120,国家備蓄倉庫A\nレアアース,30,民間\n"
+    (tmp_path / "sjis.csv").write_bytes(text.encode("cp932"))
+    (tmp_path / "utf8.csv").write_bytes(text.encode("utf-8-sig"))
+    a, b = read_stocks(tmp_path / "sjis.csv"), read_stocks(tmp_path / "utf8.csv")
+    assert a.equals(b)
+    assert a["mineral"].tolist() == ["cobalt", "rare_earths"] and a["stock_t"].tolist() == [120.0, 30.0]
+    assert a["location"].tolist() == ["国家備蓄倉庫A", "民間"]
+    (tmp_path / "bad.csv").write_bytes(b"mineral,stock_t\ncobalt,\x81\x2012\n")
+    with pytest.raises(DataValidationError, match="neither UTF-8 nor Shift-JIS"):
+        read_stocks(tmp_path / "bad.csv")

@@ -101,7 +101,8 @@ def read_stocks(path: str | Path) -> pd.DataFrame:
 
     CSV: a header row with at least ``mineral`` and ``stock_t``. YAML: a list of mappings, or a
     mapping with key ``stocks`` holding that list. Several rows of one mineral (locations) are
-    allowed. Any problem raises :class:`DataValidationError` naming the file, row and column.
+    allowed. The file may be UTF-8 (with or without BOM) or Shift-JIS/cp932, as Japanese Excel saves
+    it. Any problem raises :class:`DataValidationError` naming the file, row and column.
 
     >>> import tempfile
     >>> p = Path(tempfile.mkdtemp()) / "s.csv"
@@ -116,10 +117,13 @@ def read_stocks(path: str | Path) -> pd.DataFrame:
                                   fix="give the path of your stock-level file (CSV or YAML with columns "
                                       "mineral, stock_t, location)")
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         raise DataValidationError(f"stock file cannot be read ({exc.__class__.__name__})", file=f,
-                                  fix="check the file's permissions and save it as UTF-8 text") from None
+                                  fix="check the file's permissions") from None
+    from .userfile import decode
+
+    text, _enc = decode(data, f)        # UTF-8 (with or without BOM) or Shift-JIS (cp932), else a clear error
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         rows, first = _stock_rows_yaml(text, f), 1
