@@ -53,7 +53,7 @@ def register(app: typer.Typer) -> None:
         lang: str = lang_option(),
     ) -> None:
         """Mineral demand of a technology-deployment scenario, against domestic demand and world supply."""
-        from ..errors import CritminError
+        from ..errors import CritminError, DataValidationError
         from ..i18n import translator
         from .policy import data_target, write_data
 
@@ -77,7 +77,14 @@ def register(app: typer.Typer) -> None:
             s = dm.load_scenario(scenario)
             years = None
             if until is not None:
+                from ..limits import MAX_SPAN, YEARS
+
                 ys = s.projection_years()
+                if not (ys[0] <= until <= min(YEARS[1], ys[0] + MAX_SPAN)):
+                    raise DataValidationError(
+                        "--until is outside the projection range", field="--until", found=until,
+                        expected=f"{ys[0]}–{min(YEARS[1], ys[0] + MAX_SPAN)} (the scenario starts in {ys[0]})",
+                        fix="give the last projection year, e.g. --until 2050")
                 years = list(range(ys[0], until + 1))
             proj = dm.project(s, years=years, mix=parse_mix(mix) if mix else None, improvement=improvement)
             ol = dm.outlook(proj, domestic=domestic, world=not no_world, lang=lang)

@@ -164,6 +164,15 @@ def optimise(policy, budget: float | None = None, country: str | None = None, ye
         raise DataValidationError("no budget given", field="budget",
                                   fix="pass --budget B (same unit as the interventions' costs) or set "
                                       "budget: in the policy file")
+    import math
+
+    from ..limits import MAX_BUDGET, at_most
+
+    if not math.isfinite(budget) or budget < 0:
+        raise DataValidationError("the budget must be a finite number >= 0", field="budget", found=budget,
+                                  expected=f"0 to {MAX_BUDGET:,g} (the costs' unit)",
+                                  fix="pass --budget B with B the money available, e.g. --budget 400")
+    at_most(budget, MAX_BUDGET, field="budget")
     ev = _ev or _Evaluator(p, country, year, store, method)
     rk = rank(p, _ev=ev)
     ok = rk[np.isfinite(rk["reduction"])].reset_index(drop=True)
