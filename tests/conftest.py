@@ -1,6 +1,7 @@
 """Shared fixtures. Tests that need the raw files skip cleanly when ../shared is absent."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -72,7 +73,7 @@ class Browser:
         httpd = socketserver.ThreadingTCPServer(("127.0.0.1", 0),
                                                 functools.partial(Quiet, directory=str(page.parent)))
         httpd.daemon_threads = True
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         self._servers.append(httpd)
         self.driver.get(f"http://127.0.0.1:{httpd.server_address[1]}/{page.name}")
         return self.driver
@@ -85,18 +86,65 @@ class Browser:
         severe = [e for e in self.driver.get_log("browser") if e["level"] == "SEVERE"]
         assert severe == [], severe
 
-    def close(self) -> None:
-        self.driver.quit()
+    def reset(self) -> None:
+        """Back to the state of a fresh launch, between tests: a blank page, no emulated width,
+        the default window, no cookies or cached files, an empty console log."""
         for s in self._servers:
             s.shutdown()
             s.server_close()
+        self._servers = []
+        d = self.driver
+        d.get("about:blank")
+        d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        d.set_window_size(1400, 1000)
+        d.execute_cdp_cmd("Network.clearBrowserCache", {})
+        d.execute_cdp_cmd("Network.clearBrowserCookies", {})
+        d.get_log("browser")
+
+    def alive(self) -> bool:
+        try:
+            self.driver.execute_script("return 1")
+            return True
+        except Exception:  # noqa: BLE001 - a crashed Chromium is launched again
+            return False
+
+    def close(self) -> None:
+        try:
+            self.driver.quit()
+        finally:
+            for s in self._servers:
+                s.shutdown()
+                s.server_close()
+            self._servers = []
+
+
+@pytest.fixture(scope="session")
+def _chromium(tmp_path_factory):
+    """One Chromium per test process (a launch and a quit cost about a second); see ``browser``."""
+    holder: dict = {}
+
+    def get() -> Browser:
+        b = holder.get("b")
+        if b is None or not b.alive():
+            if b is not None:
+                with contextlib.suppress(Exception):       # the crashed one: its driver may be gone
+                    b.close()
+            holder["b"] = b = Browser(tmp_path_factory.mktemp("chromium-profile"))
+        return b
+
+    yield get
+    if holder.get("b") is not None:
+        holder["b"].close()
 
 
 @pytest.fixture()
-def browser(tmp_path):
-    """A :class:`Browser`; skips the test when Chromium or its driver is missing."""
-    b = Browser(tmp_path / "chromium-profile")
+def browser(_chromium):
+    """A :class:`Browser` (shared by the tests of this process, reset before and after each test);
+    skips the test when Chromium or its driver is missing."""
+    b = _chromium()
+    b.reset()
     try:
         yield b
     finally:
-        b.close()
+        if b.alive():
+            b.reset()

@@ -26,8 +26,12 @@ def test_shipped_dataset_is_compact_and_typed():
 @pytest.mark.raw
 def test_rebuild_from_raw_matches_shipped(raw_dir, tmp_path):
     out = tmp_path / "data"
-    r = CliRunner().invoke(app, ["data", "build", "--raw", str(raw_dir), "--out", str(out)])
+    r = CliRunner().invoke(app, ["data", "build", "--raw", str(raw_dir), "--out", str(out), "--lang", "ja"])
     assert r.exit_code == 0, r.output
+    from .test_japanese import english
+
+    assert "ソース" in r.output or "読み込み" in r.output or "構築" in r.output, r.output[-500:]
+    assert english(r.output) == []                       # the build speaks Japanese too (issue 13)
     man = json.loads((out / "manifest.json").read_text())
     mcs = next(s for s in man["sources"] if s["id"] == "usgs_mcs")
     f = raw_dir / "usgs-mcs-2025" / "MCS2025_World_Data.csv"

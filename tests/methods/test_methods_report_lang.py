@@ -6,7 +6,8 @@
   (``--format json`` of the same command).
 * 1280 px, English and Japanese: nothing overflows the page, every table fits its section, and in
   every chart the title, axis titles, tick labels (radar axes included) and legend lie inside the
-  chart, clear of the mode bar and of each other.
+  chart, clear of the mode bar and of each other; every chart is drawn (its traces and lines, the
+  Sobol bars), nothing is fetched and the console logs no error.
 
 ``critmin geopolrisk`` and ``critmin company`` print tables only and the uncertainty ensemble
 writes Parquet: they write no HTML report.
@@ -163,6 +164,15 @@ return out;
 """
 
 
+DRAWN_JS = """
+    return Array.from(document.querySelectorAll('.chart.%s')).map(function(el){
+      var ps = el.querySelectorAll('.scatterlayer .trace');
+      var p = el.querySelector('.scatterlayer path.js-line, .scatterlayer path');
+      return [el.id, el.querySelectorAll('svg.main-svg').length, ps.length,
+              p ? (p.getAttribute('d') || '').length : 0];
+    });"""
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("name", ["compare", "uncertainty"])
 def test_report_fits_1280px_in_both_languages(name, request, browser):
@@ -182,4 +192,12 @@ def test_report_fits_1280px_in_both_languages(name, request, browser):
         assert got["charts"] == len(MINERALS) + (name == "uncertainty"), (lang, got["charts"])
         assert got["radar_labels"] == (6 * len(MINERALS) if name == "uncertainty" else 0), (lang, got["radar_labels"])
         assert got["problems"] == [], (lang, got["problems"][:10])
+        # every chart drawn: its lines, and the Sobol bars (moved here from test_methods_report.py)
+        cls, ntraces = ("radar", 4) if name == "uncertainty" else ("trend", 3)
+        drawn = drv.execute_script(DRAWN_JS % cls)
+        assert len(drawn) == len(MINERALS), (lang, drawn)
+        for fid, nsvg, ntr, dlen in drawn:
+            assert nsvg >= 1 and ntr >= ntraces and dlen > 20, (lang, fid, nsvg, ntr, dlen)
+        if name == "uncertainty":
+            assert drv.execute_script("return document.querySelectorAll('#sobol .barlayer .point').length;") > 0
         browser.assert_clean()

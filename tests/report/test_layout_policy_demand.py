@@ -29,7 +29,7 @@ function box(e){ var r = e.getBoundingClientRect(); return {l: r.left, r: r.righ
 function inside(a, o){ return a.l >= o.l - 0.5 && a.r <= o.r + 0.5 && a.t >= o.t - 0.5 && a.b <= o.b + 0.5; }
 function meet(a, c){ return a.w > 0 && c.w > 0 && a.l < c.r - 1 && c.l < a.r - 1 && a.t < c.b - 1 && c.t < a.b - 1; }
 var out = {scrollWidth: document.documentElement.scrollWidth, wide: [], cells: [], tables: [], outside: [],
-           overlap: [], radars: document.querySelectorAll('.radar').length, charts: 0};
+           overlap: [], undrawn: [], radars: document.querySelectorAll('.radar').length, charts: 0};
 document.querySelectorAll('body *').forEach(function(e){
   var r = e.getBoundingClientRect();
   if (r.width > 0 && r.right > W + 0.5) out.wide.push(e.tagName + '#' + e.id + '.' + String(e.className).slice(0, 40));
@@ -43,6 +43,10 @@ document.querySelectorAll('table').forEach(function(t){
 });
 document.querySelectorAll('.js-plotly-plot').forEach(function(el){
   out.charts += 1;
+  // drawn: an SVG and at least one trace (moved here from tests/report/test_reports_in_browser.py)
+  var nsvg = el.querySelectorAll('svg.main-svg').length,
+      ntr = el.querySelectorAll('.scatterlayer .trace, .barlayer .trace').length;
+  if (nsvg < 1 || ntr < 1) out.undrawn.push([el.id, nsvg, ntr]);
   var svg = box(el.querySelector('svg.main-svg'));
   var groups = {ticks: '.angularaxistick text, .xtick text, .ytick text', legend: '.legend .traces text',
                 title: '.gtitle'};
@@ -93,15 +97,13 @@ def test_policy_and_demand_reports_fit_1280px(pages, browser):
         assert got["radars"] == radars and got["charts"] >= max(1, radars), (pid, got["radars"], got["charts"])
         assert got["outside"] == [], (pid, got["outside"][:10])
         assert got["overlap"] == [], (pid, got["overlap"][:10])
+        assert got["undrawn"] == [], (pid, got["undrawn"])
         browser.assert_clean()
 
 
-def test_policy_report_text_is_japanese_and_budgets_carry_their_currency(tmp_path):
-    page = tmp_path / "p.html"
-    r = CliRunner().invoke(app, ["policy", "evaluate", str(POL / "ree_diversification_japan.yaml"), "--lang", "ja",
-                                 "--out", str(page)])
-    assert r.exit_code == 0, r.output
-    text = page.read_text(encoding="utf-8")
+def test_policy_report_text_is_japanese_and_budgets_carry_their_currency(pages):
+    # the page of `critmin policy evaluate ree_diversification_japan.yaml --lang ja --out …`
+    text = next(page for pid, page, _ in pages if pid == "policy-ree-ja").read_text(encoding="utf-8")
     # lynas_offtake: project_cost 250 × (equity 0.5 + loan 0.3) = 200 MUSD; the plant: 60 + 150 × 0.5 = 135 MUSD
     assert "$200,000,000.00" in text and "$135,000,000.00" in text
     assert "オーストラリアからの製錬品の輸入: 0 → 46,300 kUSD" in text        # 4,000 t × 11.575 kUSD/t

@@ -38,7 +38,7 @@ def pages(tmp_path_factory):
 
 LAYOUT_JS = """
 var W = arguments[0], out = {scrollWidth: document.documentElement.scrollWidth, wide: [], tables: [],
-                             charts: 0, problems: []};
+                             charts: 0, undrawn: [], problems: []};
 function box(e){ return e.getBoundingClientRect(); }
 function inside(r, o){ return r.left >= o.left - 0.5 && r.right <= o.right + 0.5 && r.top >= o.top - 0.5
                               && r.bottom <= o.bottom + 0.5; }
@@ -55,6 +55,10 @@ document.querySelectorAll('table').forEach(function(t){
 });
 document.querySelectorAll('.js-plotly-plot').forEach(function(el){
   out.charts += 1;
+  // drawn: an SVG and at least one trace (moved here from tests/report/test_reports_in_browser.py)
+  var nsvg = el.querySelectorAll('svg.main-svg').length,
+      ntr = el.querySelectorAll('.scatterlayer .trace, .barlayer .trace').length;
+  if (nsvg < 1 || ntr < 1) out.undrawn.push([el.id, nsvg, ntr]);
   var svg = box(el.querySelector('svg.main-svg')), bar = el.querySelector('.modebar');
   var labels = [];
   el.querySelectorAll('.gtitle, .xtitle, .ytitle, .xtick text, .ytick text, .legend').forEach(function(t){
@@ -89,5 +93,6 @@ def test_report_fits_1280px_in_both_languages(name, pages, browser):
         assert got["wide"] == [], (lang, got["wide"][:10])
         assert got["tables"] == [], (lang, got["tables"])
         assert got["charts"] == 3, (lang, got["charts"])
+        assert got["undrawn"] == [], (lang, got["undrawn"])
         assert got["problems"] == [], (lang, got["problems"][:10])
         browser.assert_clean()

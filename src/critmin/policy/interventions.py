@@ -169,7 +169,9 @@ class _Context:
         """Contained tonnes per (mineral, year): q_c where the code converts, else v / unit value."""
         if f.empty:
             return pd.Series(dtype=float)
-        kus = pd.Series([self.unit_value(m, y)[0] for m, y in zip(f["mineral"], f["year"])], index=f.index)
+        keys = list(zip(f["mineral"], f["year"]))
+        uv = {k: self.unit_value(*k)[0] for k in set(keys)}       # once per (mineral, year), not per row
+        kus = pd.Series([uv[k] for k in keys], index=f.index)
         t = f["q_c"].where(f["q_c"].notna(), f["v"] / kus)
         return t.fillna(0.0).groupby([f["mineral"], f["year"]]).sum()
 
