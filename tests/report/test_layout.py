@@ -54,6 +54,6 @@ def test_assessment_report_fits_1280px_and_radar_labels_are_not_clipped(browser,
         assert got["wide"] == [], (lang, got["wide"][:10])
         assert got["radars"] == 3
         assert got["clipped"] == [], (lang, got["clipped"])
-        # every chart: the mode bar holds the download button only
-        assert got["buttons"] and all(b == ["Download plot as a PNG"] for _, b in got["buttons"]), got["buttons"]
+        # every chart: the mode bar holds the two download buttons only (PNG, SVG)
+        assert got["buttons"] and all(b == ["Download plot as a PNG", "SVG"] for _, b in got["buttons"]), got["buttons"]
         browser.assert_clean()

@@ -250,7 +250,7 @@ def render_html(title: str, sections: list[tuple[str, str, list[dict]]], *, bann
     :func:`table_html` or escaped by the caller; the figures are embedded with
     :func:`critmin.report.html.script_json` (no string in them can end the script element).
     """
-    from .html import CFG_JS, CSS, SORT_JS, offline_plotlyjs, script_json
+    from .html import CFG_JS, CSS, SORT_JS, SVG_JS, offline_plotlyjs, script_json
 
     parts, figs = [], []
     for h, body, fs in sections:
@@ -263,7 +263,8 @@ def render_html(title: str, sections: list[tuple[str, str, list[dict]]], *, bann
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     return (f"<!DOCTYPE html><html lang='{html.escape(lang)}'><head><meta charset='utf-8'>"
             f"<title>{html.escape(title)}</title><link rel='icon' href='data:,'>"
-            f"<style>{CSS}{EXTRA_CSS}</style><script>{offline_plotlyjs()}</script></head><body>"
+            f"<style>{CSS}{EXTRA_CSS}</style><script>{offline_plotlyjs()}</script><script>{SVG_JS}</script>"
+            "</head><body>"
             f"<header><h1>{html.escape(title)}</h1><p>critmin, {stamp}</p></header><main>"
             + (f"<section><p><b>{html.escape(banner)}</b></p></section>" if banner else "")
             + "".join(parts)

@@ -331,6 +331,7 @@ FLOW_CSS = (".flowpair{grid-column:1/-1;display:grid;grid-template-columns:minma
 
 FLOW_JS = """(function(){
 var F = %s, CFGF = %s;
+if (typeof critminSvg === 'function') { CFGF = critminSvg(CFGF); }
 %s.forEach(function(id){ var el = document.getElementById(id); if (!el) return;
   var pair = el.parentNode; el.remove(); pair.classList.remove('flowpair'); pair.style.display = 'contents'; });
 function draw(el){ if (el.dataset.drawn) return; el.dataset.drawn = '1';

@@ -67,7 +67,12 @@ document.querySelectorAll('table.sortable th').forEach(function(th, i){
 #: (toImage, twice the screen resolution); no logo, no zoom/pan/select tools, no cloud link
 PLOTLY_CONFIG = {"displaylogo": False, "displayModeBar": True, "modeBarButtons": [["toImage"]],
                  "responsive": True, "showLink": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
-CFG_JS = "var CFG = " + json.dumps(PLOTLY_CONFIG) + ";\n"
+#: every chart's second download button, SVG (vector: for print and slides), beside the PNG one;
+#: defined in the page head so every script of the page can wrap its chart settings with it
+SVG_JS = ("function critminSvg(cfg){ var c = Object.assign({}, cfg); c.modeBarButtons = [['toImage', "
+          "{name: 'toSVG', title: 'SVG', icon: Plotly.Icons.disk || Plotly.Icons.camera, click: function(gd){ "
+          "Plotly.downloadImage(gd, {format: 'svg', filename: gd.id || 'chart'}); }}]]; return c; }\n")
+CFG_JS = "var CFG = critminSvg(" + json.dumps(PLOTLY_CONFIG) + ");\n"
 
 
 def esc(value) -> str:
@@ -341,7 +346,8 @@ def page_html(title: str, body: list[str], figs: dict, lang: str = "en") -> str:
               + "Object.keys(FIGS).forEach(function(id){ var el = document.getElementById(id);"
               " if (el) { Plotly.newPlot(el, FIGS[id].data, FIGS[id].layout, CFG); } });\n" + SORT_JS)
     return (f"<!DOCTYPE html><html lang='{esc(lang)}'><head><meta charset='utf-8'><link rel='icon' href='data:,'>"
-            f"<title>{esc(title)}</title><style>{CSS}</style><script>{offline_plotlyjs()}</script></head><body>"
+            f"<title>{esc(title)}</title><style>{CSS}</style><script>{offline_plotlyjs()}</script>"
+            f"<script>{SVG_JS}</script></head><body>"
             + "".join(body) + f"<script>{script}</script></body></html>")
 
 

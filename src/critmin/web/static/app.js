@@ -57,6 +57,9 @@
     var el = typeof id === 'string' ? document.getElementById(id) : id;
     var cfg = Object.assign({}, CONFIG, {toImageButtonOptions: {format: 'png', scale: 2,
       filename: 'critmin-' + (el.id || 'chart')}});
+    var name = 'critmin-' + (el.id || 'chart');
+    cfg.modeBarButtonsToAdd = [{name: 'toSVG', title: 'SVG', icon: window.Plotly.Icons.disk || window.Plotly.Icons.camera,
+      click: function(gd) { window.Plotly.downloadImage(gd, {format: 'svg', filename: name}); }}];
     return window.Plotly.newPlot(el, data, layout, cfg);
   }
   function color(s) {
