@@ -20,6 +20,7 @@ import re
 
 import pytest
 
+from ..layout import PAGE_JS
 from ..test_japanese import english
 from .conftest import MINERALS
 
@@ -126,21 +127,7 @@ def test_english_report_keeps_its_words(unc_run, cmp_run):
 LAYOUT_JS = """
 var W = arguments[0], out = {scrollWidth: document.documentElement.scrollWidth, wide: [], tables: [],
                              charts: 0, radar_labels: 0, problems: []};
-function box(e){ return e.getBoundingClientRect(); }
-function inside(r, o){ return r.left >= o.left - 0.5 && r.right <= o.right + 0.5 && r.top >= o.top - 0.5
-                              && r.bottom <= o.bottom + 0.5; }
-function meets(a, b){ return a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1
-                             && b.top < a.bottom - 1; }
-document.querySelectorAll('body *').forEach(function(e){
-  var r = box(e);
-  if (r.width > 0 && r.right > W + 0.5) out.wide.push(e.tagName + '.' + String(e.className).slice(0, 30));
-});
-document.querySelectorAll('table').forEach(function(t){
-  var sec = t.closest('section'), wrap = t.parentElement;
-  if (box(t).right > box(sec).right + 0.5 || wrap.scrollWidth > wrap.clientWidth + 0.5)
-    out.tables.push([t.rows[0].textContent.slice(0, 60), Math.round(box(t).width), Math.round(box(sec).width)]);
-});
-document.querySelectorAll('.js-plotly-plot').forEach(function(el){
+""" + PAGE_JS + """document.querySelectorAll('.js-plotly-plot').forEach(function(el){
   out.charts += 1;
   var svg = box(el.querySelector('svg.main-svg')), bar = el.querySelector('.modebar');
   var labels = [];
