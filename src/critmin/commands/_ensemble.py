@@ -57,7 +57,7 @@ def run(*, country: str, year: int | None, years: str | None, draws: int, seed: 
     from .. import ensemble as ens
     from ..errors import CritminError, DataValidationError
     from ..i18n import translator
-    from .methods import records_json, _table, localise, parse_years
+    from .methods import _table, localise, parse_years
 
     _ = translator(lang)
     err = Console(stderr=True)
@@ -108,10 +108,7 @@ def run(*, country: str, year: int | None, years: str | None, draws: int, seed: 
             out=out, seed=p["seed"], draws=f"{p['draws']:,}", data=p["data_fingerprint"]), err=True)
     t = res.table
     if format == "json":
-        doc = {"provenance": p, "run": r, "written": [str(w) for w in written]}
-        if out is None:
-            doc["records"] = records_json(t, list(t.columns))
-        typer.echo(json.dumps(doc, ensure_ascii=False, default=str))
+        _echo_json(t, p, r, written, out)
         return
     if out is None and len(t):
         m = t[t["indicator"] == "mean_score"].sort_values(["importer", "year", "base"],
@@ -181,7 +178,7 @@ def run_sweep(kind: str, sweep: Path, *, policy: Path | None = None, seed: int =
     from .. import sweep as sw
     from ..errors import CritminError, DataValidationError
     from ..i18n import translator
-    from .methods import _table, localise, records_json
+    from .methods import _table, localise
 
     _ = translator(lang)
     err = Console(stderr=True)
@@ -227,10 +224,7 @@ def run_sweep(kind: str, sweep: Path, *, policy: Path | None = None, seed: int =
         typer.echo(_("written to {out}").format(out=out), err=True)
     t = res.table
     if format == "json":
-        doc = {"provenance": p, "run": r, "written": [str(w) for w in written]}
-        if out is None:
-            doc["records"] = records_json(t, list(t.columns))
-        typer.echo(json.dumps(doc, ensure_ascii=False, default=str))
+        _echo_json(t, p, r, written, out)
         return
     if out is not None or not len(t):
         return
@@ -246,3 +240,14 @@ def run_sweep(kind: str, sweep: Path, *, policy: Path | None = None, seed: int =
         title = _("Policy sweep: the {n} largest risk reductions of {total} rows (--out DIR or FILE.parquet "
                   "keeps every row)").format(n=len(show_t), total=len(t))
     _table(localise(show_t, lang), title, cols, {c: "{:,.4g}" for c in cols if t[c].dtype.kind == "f"}, lang=lang)
+
+
+def _echo_json(t, p: dict, r: dict, written, out) -> None:
+    """The JSON document of an ensemble or sweep run: provenance, run, files written, and the records
+    themselves when nothing was written."""
+    from .methods import records_json
+
+    doc = {"provenance": p, "run": r, "written": [str(w) for w in written]}
+    if out is None:
+        doc["records"] = records_json(t, list(t.columns))
+    typer.echo(json.dumps(doc, ensure_ascii=False, default=str))
